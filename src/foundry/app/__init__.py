@@ -1,0 +1,1 @@
+"""The product's backend, written against the engine."""
