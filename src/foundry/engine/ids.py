@@ -1,0 +1,37 @@
+"""Document ids: sortable by creation time, unguessable, and naming their table.
+
+An id is 144 bits written in 29 characters of Crockford's lowercase base32: 48 bits of milliseconds
+since the epoch, 80 random bits, and the 16-bit number of the document's table.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_DECODE = {c: i for i, c in enumerate(ALPHABET)}
+ID_LENGTH = 29
+MAX_TABLE_NUMBER = 0xFFFF
+
+
+def new_id(table_number: int, now_ms: int) -> str:
+    """A fresh id for a document of the table numbered `table_number`."""
+    value = ((now_ms & 0xFFFF_FFFF_FFFF) << 96) | (secrets.randbits(80) << 16) | table_number
+    chars = []
+    for _ in range(ID_LENGTH):
+        chars.append(ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def table_number_of(doc_id: str) -> int | None:
+    """The table number an id carries, or None if `doc_id` is not an id."""
+    if len(doc_id) != ID_LENGTH:
+        return None
+    value = 0
+    for c in doc_id:
+        digit = _DECODE.get(c)
+        if digit is None:
+            return None
+        value = (value << 5) | digit
+    return value & 0xFFFF
