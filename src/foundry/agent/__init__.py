@@ -1,0 +1,1 @@
+"""The agent service: stateless AI inference with structured JSON output."""

@@ -1,0 +1,1 @@
+"""The sandbox worker: one isolated coding environment per task session."""

@@ -1,0 +1,1 @@
+"""The web process: the user interface, rendered from backend subscriptions."""
