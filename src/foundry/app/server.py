@@ -2,22 +2,77 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from pathlib import Path
 
+import orjson
 import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-import foundry
+from foundry.config import Settings
+from foundry.engine import knobs
+from foundry.engine.auth import AuthConfig, TokenVerifier
+from foundry.engine.deployment import Deployment
+from foundry.engine.files import LocalFileStore, UrlSigner
+from foundry.engine.functions import Registry
+from foundry.engine.server import build_app
+from foundry.engine.storage import open_storage
+
+log = logging.getLogger("foundry.backend")
 
 
-async def _health(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok", "service": "foundry-backend", "version": foundry.__version__})
+def auth_configs_from_env() -> list[AuthConfig]:
+    """Accepted token issuers from `FOUNDRY_AUTH_ISSUERS`, a JSON list of objects like
+    `{"issuer": …, "jwksUrl": …, "audience": …, "orgClaim": …}` (`hs256Secret` for tests only)."""
+    raw = os.environ.get("FOUNDRY_AUTH_ISSUERS")
+    if not raw:
+        return []
+    try:
+        entries = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise SystemExit("FOUNDRY_AUTH_ISSUERS must be a JSON list of issuer objects") from None
+    return [
+        AuthConfig(
+            issuer=e["issuer"],
+            audience=e.get("audience"),
+            jwks_url=e.get("jwksUrl"),
+            hs256_secret=e.get("hs256Secret"),
+            org_claim=e.get("orgClaim", "org_id"),
+        )
+        for e in entries
+    ]
+
+
+def build_backend(settings: Settings) -> tuple[Deployment, dict[str, object]]:
+    """The product's deployment and the options for its ASGI app."""
+    from foundry.app.schema import schema
+
+    registry = Registry()
+    registry.add_package("foundry.app")
+    files = LocalFileStore(settings.data_dir / "files")
+    deployment = Deployment(open_storage(settings.database_url), schema, registry, files=files)
+    secret = settings.instance_secret or secrets.token_urlsafe(32)
+    configs = auth_configs_from_env()
+    origins = [
+        o.strip() for o in os.environ.get("FOUNDRY_ALLOWED_ORIGINS", "").split(",") if o.strip()
+    ]
+    options: dict[str, object] = {
+        "verifier": TokenVerifier(configs) if configs else None,
+        "allowed_origins": origins,
+        "url_signer": UrlSigner(secret.encode()),
+    }
+    return deployment, options
 
 
 def serve(host: str, port: int, data_dir: Path) -> None:
-    """Run the backend until interrupted (placeholder until the engine server lands)."""
+    """Run the backend until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     data_dir.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(Starlette(routes=[Route("/health", _health)]), host=host, port=port, log_level="info")
+    settings = Settings.from_env(data_dir)
+    deployment, options = build_backend(settings)
+    app = build_app(deployment, **options)  # type: ignore[arg-type]
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", ws_max_size=knobs.SYNC_MAX_FRAME_BYTES,
+        ws_ping_interval=None,
+    )

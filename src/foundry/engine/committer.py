@@ -166,7 +166,8 @@ class CommitterClient:
                 {"queue": self._queue.maxsize},
             ) from None
         try:
-            return await asyncio.wait_for(asyncio.shield(answer), knobs.COMMIT_TIMEOUT_S)
+            async with asyncio.timeout(knobs.COMMIT_TIMEOUT_S):
+                return await asyncio.shield(answer)
         except TimeoutError:
             answer.cancel()
             raise OverloadedError(

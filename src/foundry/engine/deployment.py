@@ -137,13 +137,12 @@ class Deployment:
 
     async def stop(self) -> None:
         """Stop background tasks and close the database."""
-        for task in self._tasks:
+        # Newest first: the scheduler may still be waiting on the committer.
+        for task in reversed(self._tasks):
             task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+            _, pending = await asyncio.wait([task], timeout=5)
+            if pending:
+                log.error("background task %s did not stop: %s", task.get_name(), task.get_stack())
         self._tasks.clear()
         self.functions_pool.shutdown(wait=True)
         self.io_pool.shutdown(wait=True)
@@ -263,13 +262,14 @@ class Deployment:
         flog = FunctionLog(fn.path, request_id)
         ctx = self.action_ctx(identity, flog)
         try:
-            value = await asyncio.wait_for(fn.handler(ctx, **checked), knobs.ACTION_TIMEOUT_S)
+            async with asyncio.timeout(knobs.ACTION_TIMEOUT_S):
+                value = await fn.handler(ctx, **checked)
             return Outcome(orjson.dumps(value), None, tuple(flog.lines))
         except EngineError as error:
             return Outcome(None, error, tuple(flog.lines))
         except TimeoutError:
-            error = EngineError(f"{fn.path} timed out after {knobs.ACTION_TIMEOUT_S:g} s")
-            return Outcome(None, error, tuple(flog.lines))
+            timeout = EngineError(f"{fn.path} timed out after {knobs.ACTION_TIMEOUT_S:g} s")
+            return Outcome(None, timeout, tuple(flog.lines))
         except Exception:
             log.exception("%s [%s] failed", fn.path, request_id)
             return Outcome(None, ServerError(request_id), tuple(flog.lines))
@@ -337,9 +337,10 @@ class Deployment:
             return
         try:
             args = check_args(fn, job["args"])
-        except EngineError:
+        except EngineError as invalid:
+            reason = invalid.message
             await self.transact(
-                lambda tx: finish_job(tx, crons, job_id, JobState.FAILED, error.message),
+                lambda tx: finish_job(tx, crons, job_id, JobState.FAILED, reason),
                 "_system:finish_job",
             )
             return

@@ -125,7 +125,7 @@ def http_action_endpoint(
             import logging
 
             logging.getLogger("foundry.http").exception("%s [%s] failed", route.path, request_id)
-            error = ServerError(request_id)
-            return _error(500, error.message, error.data)
+            server_error = ServerError(request_id)
+            return _error(500, server_error.message, server_error.data)
 
     return endpoint

@@ -14,9 +14,19 @@ ID_LENGTH = 29
 MAX_TABLE_NUMBER = 0xFFFF
 
 
-def new_id(table_number: int, now_ms: int) -> str:
-    """A fresh id for a document of the table numbered `table_number`."""
-    value = ((now_ms & 0xFFFF_FFFF_FFFF) << 96) | (secrets.randbits(80) << 16) | table_number
+def random_base() -> int:
+    """A transaction's random id base: 64 random bits, leaving room to count up from it."""
+    return secrets.randbits(64) << 16
+
+
+def new_id(table_number: int, now_ms: int, base: int | None = None, sequence: int = 0) -> str:
+    """A fresh id for a document of the table numbered `table_number`.
+
+    Ids made in one transaction share `base` and count up by `sequence`, so documents inserted
+    in the same millisecond keep their insertion order.
+    """
+    random_part = (random_base() if base is None else base) + sequence
+    value = ((now_ms & 0xFFFF_FFFF_FFFF) << 96) | (random_part << 16) | table_number
     chars = []
     for _ in range(ID_LENGTH):
         chars.append(ALPHABET[value & 31])

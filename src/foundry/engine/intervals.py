@@ -317,7 +317,7 @@ class IntervalMap(Generic[T]):
                 if hi is not None and (reach is None or reach > hi):
                     reach = hi
                 _append_piece(new, x, reach)
-                if reach is None or reach != hi:
+                if reach is None or reach == hi:
                     break
                 x = reach
             else:

@@ -128,14 +128,15 @@ def _encode_int(v: int) -> bytes:
         as_float = float("inf")
     # Only exactly representable ints keep "equal bytes iff equal values".
     if as_float != v:
+        shown = str(v) if v.bit_length() <= 128 else f"of {v.bit_length()} bits"
         raise KeyEncodingError(
-            f"int {v} has no exact float64 value; index keys are float64 numbers"
+            f"int {shown} has no exact float64 value; index keys are float64 numbers"
         )
     return _encode_float(as_float)
 
 
 def _encode_str(v: str) -> bytes:
-    # surrogatepass keeps lone surrogates encodable, still in code point order.
+    # 0x06 is _STRING_TAG; surrogatepass keeps lone surrogates encodable, in code point order.
     return b"\x06%b\x00\x01" % v.encode("utf-8", "surrogatepass").replace(b"\x00", b"\x00\xff")
 
 

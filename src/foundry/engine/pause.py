@@ -26,7 +26,8 @@ class PausePoint:
 
     async def reached(self, timeout: float = 10.0) -> None:
         """Wait until some code is blocked at this label."""
-        await asyncio.wait_for(self._reached.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._reached.wait()
 
     def release(self) -> None:
         """Let the blocked code continue (and any later arrivals pass straight through)."""

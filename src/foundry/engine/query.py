@@ -75,7 +75,7 @@ class IndexRange:
         if op in ("gt", "gte"):
             if self.lower is not None:
                 raise ArgumentError(f"index range has two lower bounds on {name!r}", {})
-            self.lower = (op, value)  # type: ignore[assignment]
+            self.lower = (op, value)
         else:
             if self.upper is not None:
                 raise ArgumentError(f"index range has two upper bounds on {name!r}", {})

@@ -13,6 +13,7 @@ one schedules the next in the same transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import time
@@ -206,10 +207,10 @@ class Scheduler:
                 wait = min(wait, max(0.0, (next_time - time.time() * 1000) / 1000))
             if due and len(due) >= 64:
                 wait = 0
-            try:
-                await asyncio.wait_for(self._wake.wait(), wait)
-            except TimeoutError:
-                pass
+            # asyncio.timeout, unlike wait_for on 3.11, never swallows a cancellation.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
 
     async def _recover(self) -> None:
         def fail_interrupted(tx: Transaction) -> int:

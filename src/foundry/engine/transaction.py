@@ -16,7 +16,7 @@ from typing import Any
 
 from foundry.engine import knobs
 from foundry.engine.errors import ArgumentError, LimitExceeded, NotFoundError
-from foundry.engine.ids import new_id, table_number_of
+from foundry.engine.ids import new_id, random_base, table_number_of
 from foundry.engine.reads import TransactionReads
 from foundry.engine.schema import Schema
 from foundry.engine.storage.base import (
@@ -65,6 +65,8 @@ class Transaction:
         self._tables_by_number = {n: t for t, n in table_numbers.items()}
         self._deadline = time.monotonic() + timeout_s
         self._timeout_s = timeout_s
+        self._id_base = random_base()
+        self._inserted = 0
 
     # --- limits ----------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class Transaction:
                 ):
                     okey, oid = overlay[position]
                     position += 1
-                    yield okey, copy.deepcopy(self.writes[oid].new)  # type: ignore[misc]
+                    yield okey, copy.deepcopy(self.writes[oid].new or {})
                 if stored.doc["_id"] in changed:
                     continue
                 yield key, stored.doc
@@ -152,7 +154,7 @@ class Transaction:
         while position < len(overlay):
             okey, oid = overlay[position]
             position += 1
-            yield okey, copy.deepcopy(self.writes[oid].new)  # type: ignore[misc]
+            yield okey, copy.deepcopy(self.writes[oid].new or {})
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -165,7 +167,8 @@ class Transaction:
         self._require_writable()
         spec = self.schema.table(table)
         spec.check_document(fields)
-        doc_id = new_id(self._table_numbers[table], self.now_ms)
+        doc_id = new_id(self._table_numbers[table], self.now_ms, self._id_base, self._inserted)
+        self._inserted += 1
         doc = {"_id": doc_id, "_creation_time": self.now_ms, **copy.deepcopy(dict(fields))}
         self._stage(doc_id, table, None, doc, known_absent=True)
         return doc_id

@@ -16,7 +16,8 @@ def open_storage(url: str) -> Storage:
     if url.startswith(("postgresql://", "postgres://")):
         from foundry.engine.storage.postgres import PostgresStorage
 
-        return PostgresStorage(url)
+        storage: Storage = PostgresStorage(url)
+        return storage
     raise ValueError(
         f"unsupported database URL {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://"
     )
