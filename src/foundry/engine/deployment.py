@@ -31,6 +31,7 @@ from foundry.engine.execution import (
 )
 from foundry.engine.files import FileStore
 from foundry.engine.functions import Function, FunctionKind, Registry
+from foundry.engine.pause import pause
 from foundry.engine.reads import ReadSet
 from foundry.engine.scheduler import (
     JOBS,
@@ -48,6 +49,8 @@ from foundry.engine.values import v
 from foundry.engine.write_log import LogOwner, LogReader, LogWriter, new_write_log
 
 log = logging.getLogger("foundry.deployment")
+
+BEFORE_COMMIT = "deployment.before_commit"
 T = TypeVar("T")
 
 
@@ -96,6 +99,8 @@ class Deployment:
         self.sink: CommitSink
         self.scheduler: Scheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._contended = asyncio.Lock()
+        self._stopped = False
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -136,7 +141,10 @@ class Deployment:
         self._tasks.append(task)
 
     async def stop(self) -> None:
-        """Stop background tasks and close the database."""
+        """Stop background tasks and close the database (a second call does nothing)."""
+        if self._stopped:
+            return
+        self._stopped = True
         # Newest first: the scheduler may still be waiting on the committer.
         for task in reversed(self._tasks):
             task.cancel()
@@ -226,18 +234,26 @@ class Deployment:
             finally:
                 snapshot.close()
 
-        conflict = None
-        for attempt in range(knobs.MUTATION_MAX_RETRIES + 1):
+        async def attempt_once() -> tuple[Outcome, int | None]:
             run = await loop.run_in_executor(self.functions_pool, work)
             if run.outcome.error is not None:
                 return run.outcome, None
+            await pause.wait(BEFORE_COMMIT)
+            ts = await self.sink.commit(run.begin_ts, run.read_set, run.changes, fn.path)
+            return run.outcome, ts
+
+        conflict = None
+        for attempt in range(knobs.MUTATION_MAX_RETRIES + 1):
             try:
-                ts = await self.sink.commit(run.begin_ts, run.read_set, run.changes, fn.path)
-                return run.outcome, ts
+                if attempt < 2:
+                    return await attempt_once()
+                # Mutations that keep losing take turns, so a hot document cannot starve one.
+                async with self._contended:
+                    return await attempt_once()
             except ConflictDetected as detected:
                 conflict = detected.conflict
-                # Back off a little so two hot mutations stop colliding in lockstep.
-                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                # Exponential backoff with jitter, so hot mutations stop colliding in lockstep.
+                await asyncio.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))
         assert conflict is not None
         where = (
             f"document {conflict.document_id!r} in table {conflict.table!r}, changed by "

@@ -21,13 +21,14 @@ class PausePoint:
     """One held label: learn when code reaches it, then let it go on."""
 
     def __init__(self) -> None:
-        self._reached = asyncio.Event()
+        self._arrivals = 0
+        self._arrived = asyncio.Condition()
         self._released = asyncio.Event()
 
-    async def reached(self, timeout: float = 10.0) -> None:
-        """Wait until some code is blocked at this label."""
-        async with asyncio.timeout(timeout):
-            await self._reached.wait()
+    async def reached(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Wait until `count` callers in all are (or were) blocked at this label."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: self._arrivals >= count)
 
     def release(self) -> None:
         """Let the blocked code continue (and any later arrivals pass straight through)."""
@@ -45,7 +46,9 @@ class PauseController:
         point = self._held.get(label)
         if point is None:
             return
-        point._reached.set()
+        async with point._arrived:
+            point._arrivals += 1
+            point._arrived.notify_all()
         await point._released.wait()
 
     @asynccontextmanager

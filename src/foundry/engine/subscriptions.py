@@ -32,7 +32,7 @@ class Subscription:
         self.id = sub_id
         self.read_set = read_set
         self.ts = ts
-        # Invariant: dirty_ts is None, or the newest commit after `ts` that wrote into read_set.
+        # Invariant: dirty_ts is None, or the oldest commit after `ts` that wrote into read_set.
         self.dirty_ts: int | None = None
         self.on_dirty = on_dirty
 
@@ -105,7 +105,7 @@ class SubscriptionManager:
         if ts <= sub.ts:
             return
         first = sub.dirty_ts is None
-        sub.dirty_ts = ts if sub.dirty_ts is None else max(sub.dirty_ts, ts)
+        sub.dirty_ts = ts if sub.dirty_ts is None else min(sub.dirty_ts, ts)
         if first:
             sub.on_dirty()
 

@@ -1,7 +1,7 @@
 """Serving a deployment on a real port for tests and benchmarks.
 
-    async with serve_for_testing(deployment, verifier=verifier) as url:
-        ...  # url is "http://127.0.0.1:<port>"; /api/sync is a real WebSocket
+async with serve_for_testing(deployment, verifier=verifier) as url:
+    ...  # url is "http://127.0.0.1:<port>"; /api/sync is a real WebSocket
 """
 
 from __future__ import annotations
