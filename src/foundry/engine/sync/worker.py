@@ -100,7 +100,10 @@ class SyncWorker:
 
     async def _read_loop(self) -> None:
         while True:
-            raw = await self.ws.receive_text()
+            frame = await self.ws.receive()
+            if frame["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(frame.get("code", 1000))
+            raw = frame.get("text") if frame.get("text") is not None else frame.get("bytes")
             self.state.validate()
             try:
                 message = orjson.loads(raw)
