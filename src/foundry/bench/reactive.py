@@ -41,7 +41,12 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     def at(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
 
-    return {"p50": at(0.50), "p99": at(0.99), "mean": round(statistics.fmean(ordered), 3), "n": len(ordered)}
+    return {
+        "p50": at(0.50),
+        "p99": at(0.99),
+        "mean": round(statistics.fmean(ordered), 3),
+        "n": len(ordered),
+    }
 
 
 class BenchConnection:
@@ -59,8 +64,11 @@ class BenchConnection:
     @classmethod
     async def open(cls, url: str) -> BenchConnection:
         ws = await websockets.connect(
-            url.replace("http", "ws", 1) + "/api/sync", compression=None, max_size=None,
-            ping_interval=None, open_timeout=60,
+            url.replace("http", "ws", 1) + "/api/sync",
+            compression=None,
+            max_size=None,
+            ping_interval=None,
+            open_timeout=60,
         )
         conn = cls(ws)
         await ws.send(orjson.dumps({"type": "Connect", "sessionId": "bench", "connectionCount": 0}))
@@ -78,7 +86,11 @@ class BenchConnection:
                             continue
                         self.values[mod["queryId"]] = mod["value"]
                         waiting = self.expect.get(mod["queryId"])
-                        if waiting is not None and waiting[0] == mod["value"] and not waiting[1].done():
+                        if (
+                            waiting is not None
+                            and waiting[0] == mod["value"]
+                            and not waiting[1].done()
+                        ):
                             waiting[1].set_result(now)
                 elif kind == "MutationResponse":
                     future = self.requests.pop(message["requestId"], None)
@@ -91,8 +103,12 @@ class BenchConnection:
         await self.ws.send(
             orjson.dumps(
                 {
-                    "type": "ModifyQuerySet", "baseVersion": base, "newVersion": base + 1,
-                    "modifications": [{"type": "Add", "queryId": query_id, "udfPath": path, "args": args}],
+                    "type": "ModifyQuerySet",
+                    "baseVersion": base,
+                    "newVersion": base + 1,
+                    "modifications": [
+                        {"type": "Add", "queryId": query_id, "udfPath": path, "args": args}
+                    ],
                 }
             )
         )
@@ -106,7 +122,11 @@ class BenchConnection:
         request_id = next(self.request_ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.requests[request_id] = future
-        await self.ws.send(orjson.dumps({"type": "Mutation", "requestId": request_id, "udfPath": path, "args": args}))
+        await self.ws.send(
+            orjson.dumps(
+                {"type": "Mutation", "requestId": request_id, "udfPath": path, "args": args}
+            )
+        )
         return await future
 
     async def close(self) -> None:
@@ -148,7 +168,9 @@ async def _update_latency(url: str, counts: list[int], rounds: int) -> dict[str,
     try:
         for count in counts:
             while len(subscribers) < count:
-                batch = [BenchConnection.open(url) for _ in range(min(100, count - len(subscribers)))]
+                batch = [
+                    BenchConnection.open(url) for _ in range(min(100, count - len(subscribers)))
+                ]
                 opened = await asyncio.gather(*batch)
                 for conn in opened:
                     key = len(subscribers)
@@ -219,14 +241,18 @@ def _raw_postgres_rate(url: str, seconds: float) -> float:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS raw (id TEXT PRIMARY KEY, doc BYTEA NOT NULL, k BYTEA NOT NULL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS raw (id TEXT PRIMARY KEY, doc BYTEA NOT NULL, k BYTEA NOT NULL)"
+        )
         conn.execute("CREATE INDEX IF NOT EXISTS raw_k ON raw (k)")
         doc = orjson.dumps({"payload": "x" * 64})
         n = 0
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
             with conn.transaction():
-                conn.execute("INSERT INTO raw VALUES (%s, %s, %s)", (f"id{n}-{start}", doc, os.urandom(16)))
+                conn.execute(
+                    "INSERT INTO raw VALUES (%s, %s, %s)", (f"id{n}-{start}", doc, os.urandom(16))
+                )
             n += 1
         return n / (time.perf_counter() - start)
 
@@ -248,7 +274,9 @@ def _invalidation_us(counts: list[int], commits: int) -> dict[str, float]:
                 "by_creation_time": encode_key([float(j), doc_id]),
                 "by_key": encode_key([float(count + j), float(j), doc_id]),
             }
-            records.append(CommitRecord(j + 1, None, (DocumentChange("items", doc_id, keys, keys),)))
+            records.append(
+                CommitRecord(j + 1, None, (DocumentChange("items", doc_id, keys, keys),))
+            )
         start = time.process_time_ns()
         for record in records:
             manager.process(record)
@@ -266,7 +294,9 @@ async def _polling_staleness(url: str, samples: int, interval_s: float = 1.0) ->
     async def poller() -> None:
         async with httpx.AsyncClient(base_url=url) as http:
             while not stop.is_set():
-                response = await http.post("/api/query", json={"path": "bench:get", "args": {"key": -1}})
+                response = await http.post(
+                    "/api/query", json={"path": "bench:get", "args": {"key": -1}}
+                )
                 value = response.json()["value"]
                 if value != latest_seen["value"]:
                     latest_seen.update(value=value, at=time.perf_counter())
@@ -320,7 +350,9 @@ async def _run(driver: str, quick: bool) -> dict[str, Any]:
             if driver == "sqlite"
             else _raw_postgres_rate(raw_target, seconds)
         )
-    invalidation = _invalidation_us([100, 1000, 10_000] if not quick else [100, 1000], 2000 if quick else 20_000)
+    invalidation = _invalidation_us(
+        [100, 1000, 10_000] if not quick else [100, 1000], 2000 if quick else 20_000
+    )
     return {
         "driver": driver,
         "update_latency_ms": latency,
@@ -340,7 +372,9 @@ def _print_table(result: dict[str, Any]) -> None:
     for count, figures in result["update_latency_ms"].items():
         print(f"  {count:>5} subscribers   p50 {figures['p50']:8.2f}   p99 {figures['p99']:8.2f}")
     polling = result["polling_staleness_ms"]
-    print(f"  baseline: polling every second sees a change after p50 {polling['p50']:.0f} ms, p99 {polling['p99']:.0f} ms")
+    print(
+        f"  baseline: polling every second sees a change after p50 {polling['p50']:.0f} ms, p99 {polling['p99']:.0f} ms"
+    )
     rate = result["commit_rate"]
     print(
         f"commits/s: engine {rate['engine_per_s']:.0f} over WebSockets vs raw one-row transactions "

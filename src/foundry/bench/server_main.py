@@ -18,8 +18,13 @@ def main() -> None:
     url, port = sys.argv[1], int(sys.argv[2])
     deployment = deployment_for_testing(open_storage(url), app.schema, {"bench": app})
     uvicorn.run(
-        build_app(deployment), host="127.0.0.1", port=port, log_level="warning",
-        ws_max_size=knobs.SYNC_MAX_FRAME_BYTES, ws_ping_interval=None, backlog=4096,
+        build_app(deployment),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=knobs.SYNC_MAX_FRAME_BYTES,
+        ws_ping_interval=None,
+        backlog=4096,
     )
 
 

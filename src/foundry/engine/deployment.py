@@ -32,6 +32,7 @@ from foundry.engine.execution import (
 from foundry.engine.files import FileStore
 from foundry.engine.functions import Function, FunctionKind, Registry
 from foundry.engine.pause import pause
+from foundry.engine.query_cache import QueryCache
 from foundry.engine.reads import ReadSet
 from foundry.engine.scheduler import (
     JOBS,
@@ -100,6 +101,7 @@ class Deployment:
         self.scheduler: Scheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._contended = asyncio.Lock()
+        self.query_cache = QueryCache()
         self._stopped = False
 
     # --- lifecycle ---------------------------------------------------------------------------

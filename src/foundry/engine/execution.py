@@ -104,8 +104,40 @@ def run_query(
     identity: UserIdentity | None,
     request_id: str,
 ) -> QueryRun:
-    """Run a query body at `snapshot` and return its outcome and read set."""
+    """Run a query body at `snapshot` and return its outcome and read set.
+
+    With `knobs.CHECK_DETERMINISM` on, the body runs twice at the same snapshot and clock, and
+    differing results (a query that reads the wall clock, randomness or the network) are an error.
+    """
+    first, now_ms = _run_query_once(snapshot, schema, table_numbers, fn, args, identity, request_id)
+    if not knobs.CHECK_DETERMINISM:
+        return first
+    second, _ = _run_query_once(
+        snapshot, schema, table_numbers, fn, args, identity, request_id, now_ms
+    )
+    if (first.outcome.value_json, first.read_set) != (second.outcome.value_json, second.read_set):
+        error = EngineError(
+            f"{fn.path} is not deterministic: two runs at the same snapshot differed. Queries and "
+            "mutations must use ctx.now_ms and ctx.random, never the wall clock, randomness or I/O.",
+            {"path": fn.path},
+        )
+        return QueryRun(Outcome(None, error, first.outcome.log_lines), first.read_set, first.ts)
+    return first
+
+
+def _run_query_once(
+    snapshot: Snapshot,
+    schema: Schema,
+    table_numbers: Mapping[str, int],
+    fn: Function,
+    args: dict[str, Any],
+    identity: UserIdentity | None,
+    request_id: str,
+    now_ms: int | None = None,
+) -> tuple[QueryRun, int]:
     tx = Transaction(snapshot, schema, table_numbers, writable=False, function=fn.path)
+    if now_ms is not None:
+        tx.now_ms = now_ms
     flog = FunctionLog(fn.path, request_id)
 
     def body() -> Any:
@@ -114,7 +146,8 @@ def run_query(
         return value
 
     value_json, error = _guard(fn, request_id, flog, body)
-    return QueryRun(Outcome(value_json, error, tuple(flog.lines)), tx.reads.freeze(), tx.begin_ts)
+    run = QueryRun(Outcome(value_json, error, tuple(flog.lines)), tx.reads.freeze(), tx.begin_ts)
+    return run, tx.now_ms
 
 
 def run_mutation(

@@ -200,8 +200,8 @@ class Registry:
         fn = self.functions.get(path) if isinstance(path, str) else None
         if fn is None or (public_only and fn.internal):
             raise NotFoundError(
-                f"Could not find public function for {path!r}. Did you forget to run "
-                "`foundry dev` after adding it, or misspell the module name?",
+                f"Could not find public function for {path!r}. Check the module and function "
+                "name (functions are addressed as 'module:function').",
                 {"path": path},
             )
         return fn

@@ -115,3 +115,9 @@ LEASE_RENEW_S = _float("FOUNDRY_LEASE_RENEW_S", 1.0)
 
 FOLLOWER_POLL_S = _float("FOUNDRY_FOLLOWER_POLL_S", 0.5)
 """Longest a follower waits for a commit notification before reading the commit log anyway."""
+
+QUERY_CACHE_ENTRIES = _int("FOUNDRY_QUERY_CACHE_ENTRIES", 4096)
+"""Query results kept for reuse by other subscribers of the same query at the same timestamp."""
+
+CHECK_DETERMINISM = os.environ.get("FOUNDRY_CHECK_DETERMINISM", "") not in ("", "0")
+"""Run every query and mutation body twice and fail if the runs differ (for tests and development)."""

@@ -471,9 +471,13 @@ class Replica:
     async def start(self) -> None:
         """Start the deployment as a follower, then lead if the lease is free."""
         await self.deployment.start(leader=False, sink=self.sink)
-        await self._listen()
-        await self._catch_up()
-        await self._check_lease()
+        try:
+            await self._listen()
+            await self._catch_up()
+            await self._check_lease()
+        except BaseException:
+            await self._shutdown()
+            raise
         self.deployment.spawn(asyncio.create_task(self.run(), name="replication"))
 
     async def run(self) -> None:
@@ -505,7 +509,7 @@ class Replica:
 
     async def _shutdown(self) -> None:
         if self.role is Role.LEADING:
-            self.role = Role.FOLLOWING  # the fence refuses writes from here on
+            self._become(Role.FOLLOWING)  # the fence refuses writes from here on
             try:
                 await asyncio.wait_for(self.lease.release(self.holder), knobs.LEASE_RENEW_S)
             except (TimeoutError, psycopg.Error, OSError) as error:

@@ -326,7 +326,11 @@ class SyncWorker:
         except EngineError as error:
             # A query that can never run still gets an answer; its empty read set never fires.
             return QueryRun(Outcome(None, error, ()), ReadSet({}), snapshot.ts)
-        return self.deployment.query_at(snapshot, query.fn, args, identity)
+        fn = query.fn
+        key = self.deployment.query_cache.key(fn.path, args, identity, snapshot.ts)
+        return self.deployment.query_cache.get_or_run(
+            key, lambda: self.deployment.query_at(snapshot, fn, args, identity)
+        )
 
     def _install(self, query: QueryState, run: QueryRun) -> None:
         manager = self.deployment.subscriptions
