@@ -58,8 +58,15 @@ async def test_range_on_creation_time(deployment: Deployment) -> None:
     await mutate(deployment, "messages:send", channel="t", body="early")
     docs = await read(deployment, "messages:list", channel="t")
     created = docs[0]["_creation_time"]
-    assert await read(deployment, "messages:between", channel="t", since=created, until=created + 1) == ["early"]
-    assert await read(deployment, "messages:between", channel="t", since=created + 1, until=created + 10**9) == []
+    assert await read(
+        deployment, "messages:between", channel="t", since=created, until=created + 1
+    ) == ["early"]
+    assert (
+        await read(
+            deployment, "messages:between", channel="t", since=created + 1, until=created + 10**9
+        )
+        == []
+    )
 
 
 async def test_a_mutation_reads_its_own_writes(deployment: Deployment) -> None:
@@ -69,9 +76,13 @@ async def test_a_mutation_reads_its_own_writes(deployment: Deployment) -> None:
 
 
 async def test_failed_mutations_write_nothing(deployment: Deployment) -> None:
-    outcome, ts = await deployment.run_mutation("messages:send_then_fail", {"channel": "f", "body": "x"}, None)
+    outcome, ts = await deployment.run_mutation(
+        "messages:send_then_fail", {"channel": "f", "body": "x"}, None
+    )
     assert ts is None and outcome.error is not None
-    assert outcome.error.message == "refused on purpose" and outcome.error.data == {"reason": "test"}
+    assert outcome.error.message == "refused on purpose" and outcome.error.data == {
+        "reason": "test"
+    }
     outcome, ts = await deployment.run_mutation("messages:crash", {"channel": "f"}, None)
     assert ts is None and outcome.error is not None
     assert "secret internal detail" not in outcome.error.message
@@ -83,9 +94,11 @@ async def test_bad_arguments_are_refused_with_the_field_named(deployment: Deploy
     with pytest.raises(ArgumentError) as info:
         await deployment.run_mutation("messages:send", {"channel": 3, "body": "x"}, None)
     assert info.value.data["path"] == "args.channel"
-    with pytest.raises(ArgumentError, match="args.extra is not a known field"):
-        await deployment.run_mutation("messages:send", {"channel": "c", "body": "x", "extra": 1}, None)
-    with pytest.raises(ArgumentError, match="args.body is required"):
+    with pytest.raises(ArgumentError, match=r"args\.extra is not a known field"):
+        await deployment.run_mutation(
+            "messages:send", {"channel": "c", "body": "x", "extra": 1}, None
+        )
+    with pytest.raises(ArgumentError, match=r"args\.body is required"):
         await deployment.run_mutation("messages:send", {"channel": "c"}, None)
     with pytest.raises(NotFoundError):
         await deployment.run_query("messages:nope", {}, None)
@@ -102,7 +115,9 @@ async def test_queries_need_an_index_or_an_explicit_full_scan(deployment: Deploy
     assert "needs .with_index(...) or an explicit .full_scan()" in run.outcome.error.message
 
 
-async def test_limits_give_clear_errors(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_limits_give_clear_errors(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from foundry.engine import knobs
 
     outcome, ts = await deployment.run_mutation("messages:big", {"size": 2 * 1024 * 1024}, None)

@@ -1,1 +1,1 @@
-"""Benchmarks (`foundry bench …`): each prints numbers beside a baseline measured in the same run."""
+"""Benchmarks (`foundry bench …`): numbers beside a baseline measured in the same run."""

@@ -242,7 +242,8 @@ def _raw_postgres_rate(url: str, seconds: float) -> float:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS raw (id TEXT PRIMARY KEY, doc BYTEA NOT NULL, k BYTEA NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS raw "
+            "(id TEXT PRIMARY KEY, doc BYTEA NOT NULL, k BYTEA NOT NULL)"
         )
         conn.execute("CREATE INDEX IF NOT EXISTS raw_k ON raw (k)")
         doc = orjson.dumps({"payload": "x" * 64})
@@ -258,7 +259,7 @@ def _raw_postgres_rate(url: str, seconds: float) -> float:
 
 
 def _invalidation_us(counts: list[int], commits: int) -> dict[str, float]:
-    """CPU time the subscription manager spends on a commit that touches none of its subscriptions."""
+    """Subscription-manager CPU time per commit that touches none of its subscriptions."""
     results = {}
     for count in counts:
         _, reader, _ = new_write_log(0)
@@ -373,7 +374,8 @@ def _print_table(result: dict[str, Any]) -> None:
         print(f"  {count:>5} subscribers   p50 {figures['p50']:8.2f}   p99 {figures['p99']:8.2f}")
     polling = result["polling_staleness_ms"]
     print(
-        f"  baseline: polling every second sees a change after p50 {polling['p50']:.0f} ms, p99 {polling['p99']:.0f} ms"
+        f"  baseline: polling every second sees a change after p50 {polling['p50']:.0f} ms, "
+        f"p99 {polling['p99']:.0f} ms"
     )
     rate = result["commit_rate"]
     print(

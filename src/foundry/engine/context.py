@@ -35,7 +35,7 @@ class Auth:
 
 
 class FunctionLog:
-    """`ctx.log.info(...)`: lines go to the console (with function and request id) and the client."""
+    """`ctx.log.info(...)`: to the console (with function and request id) and to the client."""
 
     def __init__(self, function: str, request_id: str) -> None:
         self.function = function

@@ -118,7 +118,8 @@ def run_query(
     if (first.outcome.value_json, first.read_set) != (second.outcome.value_json, second.read_set):
         error = EngineError(
             f"{fn.path} is not deterministic: two runs at the same snapshot differed. Queries and "
-            "mutations must use ctx.now_ms and ctx.random, never the wall clock, randomness or I/O.",
+            "mutations must use ctx.now_ms and ctx.random, never the wall clock, randomness or "
+            "I/O.",
             {"path": fn.path},
         )
         return QueryRun(Outcome(None, error, first.outcome.log_lines), first.read_set, first.ts)

@@ -2,7 +2,8 @@
 
     @query(args={"channel": v.string()})
     def list(ctx: QueryCtx, channel: str) -> list[dict]:
-        return ctx.db.query("messages").with_index("by_channel", lambda q: q.eq("channel", channel)).collect()
+        by_channel = lambda q: q.eq("channel", channel)
+        return ctx.db.query("messages").with_index("by_channel", by_channel).collect()
 
 A function defined in module `messages` is addressed as `"messages:list"`. Queries and mutations
 are plain (synchronous) functions: they only touch the database, so they never wait on outside
@@ -17,7 +18,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, overload
 
 from foundry.engine.errors import NotFoundError, SchemaError
 from foundry.engine.values import ArgsValidator, Validator, args_validator
@@ -47,24 +48,34 @@ class Function:
         return self.handler(*args, **kwargs)
 
 
-def _declare(kind: FunctionKind, internal: bool) -> Callable[..., Any]:
-    def decorator_factory(
-        handler: Callable[..., Any] | None = None, *, args: ArgsValidator = None
-    ) -> Any:
+class _Declare:
+    """A decorator for one kind of function: `@query`, or `@query(args={...})`."""
+
+    def __init__(self, kind: FunctionKind, internal: bool) -> None:
+        self.kind = kind
+        self.internal = internal
+
+    @overload
+    def __call__(self, handler: Callable[..., Any]) -> Function: ...
+
+    @overload
+    def __call__(self, *, args: ArgsValidator = None) -> Callable[[Callable[..., Any]], Function]: ...
+
+    def __call__(
+        self, handler: Callable[..., Any] | None = None, *, args: ArgsValidator = None
+    ) -> Function | Callable[[Callable[..., Any]], Function]:
         def wrap(fn: Callable[..., Any]) -> Function:
-            return Function(kind, fn, args_validator(args), internal)
+            return Function(self.kind, fn, args_validator(args), self.internal)
 
         return wrap(handler) if handler is not None else wrap
 
-    return decorator_factory
 
-
-query = _declare(FunctionKind.QUERY, internal=False)
-mutation = _declare(FunctionKind.MUTATION, internal=False)
-action = _declare(FunctionKind.ACTION, internal=False)
-internal_query = _declare(FunctionKind.QUERY, internal=True)
-internal_mutation = _declare(FunctionKind.MUTATION, internal=True)
-internal_action = _declare(FunctionKind.ACTION, internal=True)
+query = _Declare(FunctionKind.QUERY, internal=False)
+mutation = _Declare(FunctionKind.MUTATION, internal=False)
+action = _Declare(FunctionKind.ACTION, internal=False)
+internal_query = _Declare(FunctionKind.QUERY, internal=True)
+internal_mutation = _Declare(FunctionKind.MUTATION, internal=True)
+internal_action = _Declare(FunctionKind.ACTION, internal=True)
 
 
 @dataclass(frozen=True)

@@ -120,4 +120,4 @@ QUERY_CACHE_ENTRIES = _int("FOUNDRY_QUERY_CACHE_ENTRIES", 4096)
 """Query results kept for reuse by other subscribers of the same query at the same timestamp."""
 
 CHECK_DETERMINISM = os.environ.get("FOUNDRY_CHECK_DETERMINISM", "") not in ("", "0")
-"""Run every query and mutation body twice and fail if the runs differ (for tests and development)."""
+"""Run every query twice at one snapshot and fail if the runs differ (tests and development)."""

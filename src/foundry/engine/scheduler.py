@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from foundry.engine import knobs
@@ -195,7 +196,7 @@ class Scheduler:
         while True:
             self._wake.clear()
             now = time.time() * 1000
-            due, next_time = await self._deployment.read(lambda tx: _due_jobs(tx, now))
+            due, next_time = await self._deployment.read(partial(_due_jobs, now_ms=now))
             for job in due:
                 if job["_id"] not in self._running:
                     self._running.add(job["_id"])

@@ -2,10 +2,10 @@
 
     from foundry.engine.values import v
 
-    task = v.object({"title": v.string(), "points": v.optional(v.number()), "status": v.literal("todo", "done")})
+    task = v.object({"title": v.string(), "status": v.literal("todo", "done")})
     task.check({"title": "Ship", "status": "todo"})
 
-A validator checks a JSON-like value and raises ArgumentError naming the path of the first bad field.
+A validator checks a JSON-like value and raises ArgumentError naming the first bad field's path.
 """
 
 from __future__ import annotations

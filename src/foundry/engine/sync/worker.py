@@ -103,7 +103,9 @@ class SyncWorker:
             frame = await self.ws.receive()
             if frame["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(frame.get("code", 1000))
-            raw = frame.get("text") if frame.get("text") is not None else frame.get("bytes")
+            raw = frame.get("text")
+            if raw is None:
+                raw = frame.get("bytes") or b""
             self.state.validate()
             try:
                 message = orjson.loads(raw)
