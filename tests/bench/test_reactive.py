@@ -11,7 +11,9 @@ import orjson
 def test_reactive_benchmark_smoke() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "foundry", "bench", "reactive", "--quick", "--json"],
-        capture_output=True, check=True, timeout=180,
+        capture_output=True,
+        check=True,
+        timeout=180,
     )
     result = orjson.loads(out.stdout)
     assert set(result["update_latency_ms"]) == {"1", "10"}

@@ -390,3 +390,28 @@ async def test_http_api(url: str) -> None:
             "/api/query", json={"path": "messages:count", "args": {"channel": "http"}}
         )
         assert value.json()["value"] == 1
+
+
+async def test_client_leaving_mid_request_writes_all_or_nothing(
+    url: str, deployment: Deployment
+) -> None:
+    for n in range(10):
+        client = await RawSync.connect(url)
+        await client.send(
+            {
+                "type": "Mutation",
+                "requestId": 1,
+                "udfPath": "messages:send_many",
+                "args": {"channel": f"gone{n}", "bodies": ["x"] * 20},
+            }
+        )
+        await client.close()
+    watcher = await RawSync.connect(url)
+    try:
+        for n in range(10):
+            run = await deployment.run_query("messages:count", {"channel": f"gone{n}"}, None)
+            assert run.outcome.value in (0, 20)
+        q = await watcher.subscribe("messages:count", {"channel": "alive"})
+        assert await watcher.value(q) == 0
+    finally:
+        await watcher.close()
