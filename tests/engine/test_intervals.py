@@ -6,6 +6,7 @@ import math
 import random
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -66,6 +67,7 @@ class IntervalMapMachine(RuleBasedStateMachine):
 
 
 TestIntervalMapAgainstModel = IntervalMapMachine.TestCase
+TestIntervalMapAgainstModel.settings = settings(max_examples=300, deadline=None)
 
 
 def test_identical_intervals_share_a_node_and_count_repeats() -> None:

@@ -6,7 +6,7 @@ import math
 from typing import Any, Literal
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from foundry.engine.keys import (
@@ -94,12 +94,14 @@ values = st.recursive(
 )
 
 
+@settings(max_examples=500)
 @given(values, values)
 def test_encoding_preserves_order(a: Any, b: Any) -> None:
     ea, eb = encode_value(a), encode_value(b)
     assert _sign((ea > eb) - (ea < eb)) == ref_cmp(a, b)
 
 
+@settings(max_examples=500)
 @given(values, values)
 def test_no_encoding_is_a_proper_prefix_of_another(a: Any, b: Any) -> None:
     ea, eb = encode_value(a), encode_value(b)
@@ -111,6 +113,7 @@ def test_tags_are_never_ff(v: Any) -> None:
     assert encode_value(v)[0] not in (0x00, 0xFF)
 
 
+@settings(max_examples=500)
 @given(st.lists(values, max_size=5))
 def test_keys_round_trip(vs: list[Any]) -> None:
     key = encode_key(vs)
@@ -193,6 +196,7 @@ def _satisfies(x: Any, op: str, bound: Any) -> bool:
     return {"gt": c > 0, "gte": c >= 0, "lt": c < 0, "lte": c <= 0}[op]
 
 
+@settings(max_examples=500)
 @given(tuples, st.data())
 def test_index_range_matches_a_brute_force_filter(
     rows: list[list[Any]], data: st.DataObject

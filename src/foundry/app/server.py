@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import orjson
@@ -16,6 +18,7 @@ from foundry.engine.auth import AuthConfig, TokenVerifier
 from foundry.engine.deployment import Deployment
 from foundry.engine.files import LocalFileStore, UrlSigner
 from foundry.engine.functions import Registry
+from foundry.engine.replication import internal_commit_route, start_replica
 from foundry.engine.server import build_app
 from foundry.engine.storage import open_storage
 
@@ -65,14 +68,36 @@ def build_backend(settings: Settings) -> tuple[Deployment, dict[str, object]]:
     return deployment, options
 
 
+def replication_options(
+    deployment: Deployment, settings: Settings, host: str, port: int
+) -> dict[str, object]:
+    """On PostgreSQL, run as one replica among several: lease, commit forwarding, log tailing."""
+    if not settings.database_url.startswith(("postgresql://", "postgres://")):
+        return {}
+    secret = settings.instance_secret
+    if not secret:
+        raise SystemExit("FOUNDRY_INSTANCE_SECRET must be set when the database is PostgreSQL")
+    replica_id = os.environ.get("FOUNDRY_REPLICA_ID") or f"{socket.gethostname()}-{os.getpid()}"
+    advertise = os.environ.get("FOUNDRY_ADVERTISE_URL") or f"http://{host}:{port}"
+    start = functools.partial(
+        start_replica, replica_id=replica_id, advertise_url=advertise, secret=secret
+    )
+    return {"start": start, "extra_routes": [internal_commit_route(deployment, secret)]}
+
+
 def serve(host: str, port: int, data_dir: Path) -> None:
     """Run the backend until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(data_dir)
     deployment, options = build_backend(settings)
+    options.update(replication_options(deployment, settings, host, port))
     app = build_app(deployment, **options)  # type: ignore[arg-type]
     uvicorn.run(
-        app, host=host, port=port, log_level="info", ws_max_size=knobs.SYNC_MAX_FRAME_BYTES,
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        ws_max_size=knobs.SYNC_MAX_FRAME_BYTES,
         ws_ping_interval=None,
     )

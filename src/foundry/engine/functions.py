@@ -59,7 +59,9 @@ class _Declare:
     def __call__(self, handler: Callable[..., Any]) -> Function: ...
 
     @overload
-    def __call__(self, *, args: ArgsValidator = None) -> Callable[[Callable[..., Any]], Function]: ...
+    def __call__(
+        self, *, args: ArgsValidator = None
+    ) -> Callable[[Callable[..., Any]], Function]: ...
 
     def __call__(
         self, handler: Callable[..., Any] | None = None, *, args: ArgsValidator = None

@@ -64,6 +64,12 @@ COMMIT_FAILED = "CommitFailed"
 RETRY_S = 0.05
 """Pause between attempts to reach a leader while the lease changes hands."""
 
+CONNECT_TIMEOUT_S = 5
+"""How long opening a database connection for the lease or the tail may take."""
+
+FORWARD_CONNECT_TIMEOUT_S = 2.0
+"""How long connecting to the leader may take before the commit is sent elsewhere."""
+
 
 class NotLeaderError(EngineError):
     """No replica could take the commit: the lease is changing hands, or nobody holds it."""
@@ -163,8 +169,8 @@ class RemoteCommitSink:
     ) -> None:
         self._leader = leader
         self._headers = {SECRET_HEADER: secret, "content-type": "application/json"}
-        # The leader itself waits up to COMMIT_TIMEOUT_S for its committer.
-        timeout = httpx.Timeout(knobs.COMMIT_TIMEOUT_S + 5, connect=2.0)
+        # The leader itself waits up to COMMIT_TIMEOUT_S for its committer; give it time to say so.
+        timeout = httpx.Timeout(2 * knobs.COMMIT_TIMEOUT_S, connect=FORWARD_CONNECT_TIMEOUT_S)
         self._client = client or httpx.AsyncClient(timeout=timeout)
 
     async def commit(
@@ -258,7 +264,7 @@ class Lease:
         async with self._connecting:
             if self._conn is None or self._conn.closed:
                 self._conn = await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True, connect_timeout=5
+                    self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
                 )
             return self._conn
 
@@ -450,7 +456,7 @@ class Replica:
 
     async def _listen(self) -> None:
         self._listener = await psycopg.AsyncConnection.connect(
-            self.storage.url, autocommit=True, connect_timeout=5
+            self.storage.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
         )
         await self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
 

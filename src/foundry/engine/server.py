@@ -45,6 +45,7 @@ def build_app(
     on_started: Callable[[Deployment], Awaitable[None]] | None = None,
     service: str = "foundry-backend",
     start: Callable[[Deployment], Awaitable[None]] | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The backend app for `deployment`; its lifespan starts and stops the deployment.
 
@@ -72,6 +73,7 @@ def build_app(
         Route("/api/mutation", function_endpoint(deployment, verify, "mutation"), methods=["POST"]),
         Route("/api/action", function_endpoint(deployment, verify, "action"), methods=["POST"]),
     ]
+    routes.extend(extra_routes)
     if deployment.files is not None and url_signer is not None:
         routes.append(download_route(deployment.files, url_signer, _now_ms))
     for route in deployment.registry.routes:

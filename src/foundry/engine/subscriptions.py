@@ -111,7 +111,7 @@ class SubscriptionManager:
 
     def _catch_up(self, sub: Subscription) -> None:
         if not self._reader.covers(sub.ts):
-            self._mark(sub, self._reader.latest_ts)
+            self._mark(sub, sub.ts + 1)  # history is gone: assume the very next commit hit it
             return
         for record in self._reader.after(sub.ts):
             if record.ts > self.processed_ts:

@@ -132,6 +132,10 @@ class PostgresStorage:
     dialect = "postgres"
 
     def __init__(self, url: str, *, read_pool_size: int | None = None) -> None:
+        """Connect to `url` and create the engine's own tables if they are missing.
+
+        `read_pool_size` bounds the connections held by snapshots; the default fits the engine.
+        """
         self.url = url
         # When set, writes succeed only while this holder has the unexpired committer lease.
         self.fence_holder: str | None = None
@@ -140,7 +144,8 @@ class PostgresStorage:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             for statement in _BOOTSTRAP:
                 conn.execute(statement)
-        # Readers: function threads, plus sync workers holding a snapshot while they wait.
+        # Snapshots: one per function thread, plus one per sync worker holding its snapshot
+        # across an await (bounded by the rerun slots). Fewer could deadlock those threads.
         size = read_pool_size or knobs.FUNCTION_THREADS + knobs.SUBSCRIPTION_RERUN_CONCURRENCY
         self._readers: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
