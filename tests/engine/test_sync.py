@@ -12,6 +12,7 @@ import orjson
 import pytest
 import websockets
 
+from foundry.engine import knobs
 from foundry.engine.auth import AuthConfig, TokenVerifier
 from foundry.engine.deployment import Deployment
 from foundry.engine.testing import serve_for_testing
@@ -321,7 +322,10 @@ async def test_authentication_refresh_and_bad_tokens(url: str) -> None:
         await client.close()
 
 
-async def test_token_expiry_on_an_open_socket_drops_the_identity(url: str) -> None:
+async def test_token_expiry_on_an_open_socket_drops_the_identity(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(knobs, "AUTH_LEEWAY_S", 0)
     client = await RawSync.connect(url)
     try:
         await client.send(

@@ -40,6 +40,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from foundry.engine import knobs
+
 logger = logging.getLogger(__name__)
 
 AuthErrorCode = Literal["TokenExpired", "InvalidToken", "UnknownIssuer", "KeyNotFound"]
@@ -134,7 +136,7 @@ class AuthConfig:
     public_keys_pem: tuple[str, ...] = ()
     hs256_secret: str | None = field(default=None, repr=False)
     org_claim: str = "org_id"
-    leeway_s: int = 30
+    leeway_s: int = knobs.AUTH_LEEWAY_S
 
     def __post_init__(self) -> None:
         if not self.issuer:

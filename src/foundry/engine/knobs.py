@@ -121,3 +121,6 @@ QUERY_CACHE_ENTRIES = _int("FOUNDRY_QUERY_CACHE_ENTRIES", 4096)
 
 CHECK_DETERMINISM = os.environ.get("FOUNDRY_CHECK_DETERMINISM", "") not in ("", "0")
 """Run every query twice at one snapshot and fail if the runs differ (tests and development)."""
+
+AUTH_LEEWAY_S = _int("FOUNDRY_AUTH_LEEWAY_S", 30)
+"""Seconds past a token's `exp` it is still honoured (clock skew between issuer and backend)."""

@@ -138,7 +138,14 @@ class SyncWorker:
             try:
                 identity = await self.verify(token)
             except AuthError as error:
-                await self._send({"type": "AuthError", "error": str(error), "baseVersion": base})
+                await self._send(
+                    {
+                        "type": "AuthError",
+                        "code": error.code,
+                        "error": str(error),
+                        "baseVersion": base,
+                    }
+                )
                 return
         elif message.get("tokenType") != "None":
             raise ProtocolError("Authenticate: tokenType must be 'User' or 'None'")
@@ -152,7 +159,8 @@ class SyncWorker:
             self._expiry = None
         exp = None if identity is None else identity.claims.get("exp")
         if isinstance(exp, int | float):
-            delay = max(0.0, exp - time.time())
+            # The verifier accepts tokens up to the leeway past `exp`; honour the same grace here.
+            delay = max(0.0, exp + knobs.AUTH_LEEWAY_S - time.time())
             self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
 
     def _expire(self) -> None:
@@ -166,6 +174,7 @@ class SyncWorker:
             self._send(
                 {
                     "type": "AuthError",
+                    "code": "TokenExpired",
                     "error": "token expired",
                     "baseVersion": self.state.identity_version,
                 }
@@ -268,6 +277,7 @@ class SyncWorker:
             await self.deployment.subscriptions.wait_processed(ts)
             query_set_version, identity_version = state.query_set_version, state.identity_version
             identity = state.identity
+            removed, state.removed = state.removed, []
             stale = self._stale(ts)
             runs = await loop.run_in_executor(pool, self._run_all, snapshot, stale, identity)
         finally:
@@ -283,9 +293,13 @@ class SyncWorker:
             update = _query_modification(query, run)
             if update is not None:
                 modifications.append(update)
-        for query_id in state.removed:
+        for query_id in removed:
             modifications.append({"type": "QueryRemoved", "queryId": query_id})
-        state.removed.clear()
+        if state.identity_version != identity_version:
+            # The user changed while this round ran: every result must be computed again.
+            for query in state.queries.values():
+                query.needs_run = True
+            self._wake.set()
         changed_version = (
             query_set_version != state.sent_query_set_version
             or identity_version != state.sent_identity_version
