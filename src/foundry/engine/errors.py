@@ -4,6 +4,7 @@ EngineError
 ├── AppError               raised on purpose by a function; reaches the client with its data
 │   ├── ArgumentError      arguments or a document failed validation
 │   ├── NotFoundError      an unknown function or document
+│   ├── ForbiddenError     the caller may see this but not do that
 │   └── AuthRequired       the function needs an identity it did not get
 ├── ConflictError          a mutation kept conflicting with concurrent commits
 ├── OverloadedError        the committer's queue is full
@@ -53,6 +54,13 @@ class NotFoundError(AppError):
 
     code = "NotFound"
     http_status = 404
+
+
+class ForbiddenError(AppError):
+    """The caller is known and may read, but this action needs a role it does not have."""
+
+    code = "Forbidden"
+    http_status = 403
 
 
 class AuthRequired(AppError):

@@ -52,12 +52,22 @@ def _field(doc: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class SearchIndex:
+    """A full-text index over text `fields`, narrowed by equality on `filter_fields`."""
+
+    name: str
+    fields: tuple[str, ...]
+    filter_fields: tuple[str, ...]
+
+
 @dataclass
 class Table:
     """A table's document validator and its indexes, built with `define_table`."""
 
     fields: dict[str, Validator]
     indexes: dict[str, Index] = field(default_factory=dict)
+    search_indexes: dict[str, SearchIndex] = field(default_factory=dict)
     validate_documents: bool = True
     name: str = ""
 
@@ -75,6 +85,17 @@ class Table:
                     f"index {name!r}: {f!r} is added to every index automatically; leave it out"
                 )
         self.indexes[name] = Index(name, tuple(fields))
+        return self
+
+    def search_index(
+        self, name: str, fields: Sequence[str], filter_fields: Sequence[str] = ()
+    ) -> Table:
+        """Declare a full-text index over `fields`, filterable by equality on `filter_fields`."""
+        if not NAME.match(name) or name in self.indexes or name in self.search_indexes:
+            raise SchemaError(f"search index name {name!r} is invalid or already used")
+        if not fields:
+            raise SchemaError(f"search index {name!r} needs at least one text field")
+        self.search_indexes[name] = SearchIndex(name, tuple(fields), tuple(filter_fields))
         return self
 
     def all_indexes(self) -> dict[str, Index]:

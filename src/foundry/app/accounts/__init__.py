@@ -1,0 +1,1 @@
+"""Accounts: users, organisations, memberships, invitations, sessions and API tokens."""

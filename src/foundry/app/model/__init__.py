@@ -1,0 +1,1 @@
+"""Rules every domain module shares: tenancy, audit, and the derived values."""

@@ -1,0 +1,92 @@
+"""Programs, and the tenancy rules every domain module shares."""
+
+from __future__ import annotations
+
+import pytest
+
+from foundry.engine.errors import ArgumentError, AuthRequired, ForbiddenError, NotFoundError
+from tests.app.harness import Harness
+
+
+async def test_create_list_update_and_audit(app: Harness) -> None:
+    alice = await app.user("alice")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    program_id = await alice.mutation(
+        "programs:create", orgId=org, name="Acme Migration", clientName="Acme"
+    )
+    program = await alice.query("programs:get", programId=program_id)
+    assert program["slug"] == "acme-migration" and program["phase"] == "discovery"
+    await alice.mutation("programs:update", programId=program_id, phase="build")
+    await alice.mutation("programs:set_status", programId=program_id, status="paused")
+    assert [p["_id"] for p in await alice.query("programs:list", orgId=org)] == [program_id]
+    trail = await alice.query("audit:list_for_program", programId=program_id, numItems=10)
+    assert [row["action"] for row in trail["page"]] == ["status_change", "update", "create"]
+    assert trail["page"][1]["changes"] == {"phase": {"from": "discovery", "to": "build"}}
+
+
+async def test_bad_input_names_the_field_and_writes_nothing(app: Harness) -> None:
+    alice = await app.user("alice")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    await alice.mutation("programs:create", orgId=org, name="One", clientName="Acme", slug="one")
+    with pytest.raises(ArgumentError, match="already used"):
+        await alice.mutation(
+            "programs:create", orgId=org, name="Two", clientName="Acme", slug="one"
+        )
+    with pytest.raises(ArgumentError) as info:
+        await alice.mutation("programs:create", orgId=org, name="  ", clientName="Acme")
+    assert info.value.data["path"] == "name"
+    with pytest.raises(ArgumentError, match="targetEndDate"):
+        await alice.mutation(
+            "programs:create",
+            orgId=org,
+            name="Three",
+            clientName="A",
+            startDate=10,
+            targetEndDate=5,
+        )
+    assert len(await alice.query("programs:list", orgId=org)) == 1
+    program_id = (await alice.query("programs:list", orgId=org))[0]["_id"]
+    with pytest.raises(ArgumentError, match="expected one of"):
+        await alice.mutation("programs:set_status", programId=program_id, status="active")
+
+
+async def test_other_organisations_and_anonymous_callers_see_nothing(app: Harness) -> None:
+    alice, mallory = await app.user("alice"), await app.user("mallory")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    await app.org("Evil", {"mallory": (mallory, "admin")})
+    program_id = await alice.mutation(
+        "programs:create", orgId=org, name="Secret", clientName="Acme"
+    )
+    for call in (
+        mallory.query("programs:get", programId=program_id),
+        mallory.query("programs:list", orgId=org),
+        mallory.mutation("programs:update", programId=program_id, name="pwned"),
+    ):
+        with pytest.raises(NotFoundError) as info:
+            await call
+        assert "Secret" not in str(info.value.message)
+    with pytest.raises(AuthRequired):
+        await app.anonymous().query("programs:get", programId=program_id)
+    # An unknown id and another tenant's id give the very same error.
+    with pytest.raises(NotFoundError) as missing:
+        await alice.query("programs:get", programId=program_id[:-3] + "zzz")
+    with pytest.raises(NotFoundError) as foreign:
+        await mallory.query("programs:get", programId=program_id)
+    assert missing.value.message == foreign.value.message
+
+
+async def test_clients_read_but_do_not_write(app: Harness) -> None:
+    alice, carl, dana = await app.user("alice"), await app.user("carl"), await app.user("dana")
+    org = await app.org(
+        "Acme", {"alice": (alice, "admin"), "carl": (carl, "client"), "dana": (dana, "member")}
+    )
+    program_id = await alice.mutation("programs:create", orgId=org, name="P", clientName="Acme")
+    assert (await carl.query("programs:get", programId=program_id))["name"] == "P"
+    with pytest.raises(ForbiddenError):
+        await carl.mutation("programs:update", programId=program_id, name="Q")
+    # A member who is a client on this program's team is read-only here too.
+    await alice.mutation("team:add", programId=program_id, userId=dana.user_id, role="client")
+    with pytest.raises(ForbiddenError):
+        await dana.mutation("programs:update", programId=program_id, name="Q")
+    await alice.mutation("team:add", programId=program_id, userId=dana.user_id, role="developer")
+    await dana.mutation("programs:update", programId=program_id, name="Q")
