@@ -24,7 +24,7 @@ TABLES = {
             "workstreamIds": v.optional(v.array(v.id("workstreams"))),
         }
     )
-    .index("by_program_user", ["programId", "userId"])
+    .index("by_program_user", ["orgId", "programId", "userId"])
     .index("by_user", ["userId"]),
 }
 
@@ -35,7 +35,9 @@ def list(ctx: QueryCtx, programId: str) -> Any:
     get_program_for_member(ctx, programId)
     rows = (
         ctx.db.query("teamMembers")
-        .with_index("by_program_user", lambda q: q.eq("programId", programId))
+        .with_index(
+            "by_program_user", lambda q: q.eq("orgId", program["orgId"]).eq("programId", programId)
+        )
         .take(500)
     )
     out = []
@@ -64,7 +66,12 @@ def add(ctx: MutationCtx, programId: str, userId: str, role: str) -> str:
         )
     existing = (
         ctx.db.query("teamMembers")
-        .with_index("by_program_user", lambda q: q.eq("programId", programId).eq("userId", userId))
+        .with_index(
+            "by_program_user",
+            lambda q: (
+                q.eq("orgId", program["orgId"]).eq("programId", programId).eq("userId", userId)
+            ),
+        )
         .unique()
     )
     if existing is not None:
