@@ -25,7 +25,7 @@ TABLES = {
             "timestamp": v.number(),
         }
     )
-    .index("by_program", ["programId", "timestamp"])
+    .index("by_program", ["orgId", "programId", "timestamp"])
     .index("by_org", ["orgId", "timestamp"])
     .index("by_entity", ["orgId", "entityType", "entityId", "timestamp"]),
 }
@@ -38,10 +38,12 @@ def list_for_program(
     ctx: QueryCtx, programId: str, numItems: float, cursor: str | None = None
 ) -> Any:
     """A program's audit trail, newest first."""
-    get_program_for_member(ctx, programId)
+    _, program = get_program_for_member(ctx, programId)
     return (
         ctx.db.query("auditLog")
-        .with_index("by_program", lambda q: q.eq("programId", programId))
+        .with_index(
+            "by_program", lambda q: q.eq("orgId", program["orgId"]).eq("programId", programId)
+        )
         .order("desc")
         .paginate(cursor, int(numItems))
     )

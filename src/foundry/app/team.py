@@ -32,7 +32,7 @@ TABLES = {
 @query(args={"programId": v.id("programs")})
 def list(ctx: QueryCtx, programId: str) -> Any:
     """The program's team, with each member's name and email."""
-    get_program_for_member(ctx, programId)
+    _, program = get_program_for_member(ctx, programId)
     rows = (
         ctx.db.query("teamMembers")
         .with_index(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from foundry.engine.context import QueryCtx
-from foundry.engine.errors import AuthRequired, ForbiddenError, NotFoundError
+from foundry.engine.errors import ArgumentError, AuthRequired, ForbiddenError, NotFoundError
 
 NOT_FOUND = "Not found, or you do not have access to it."
 
@@ -105,7 +105,12 @@ def get_program_for_member(
     team = (
         ctx.db.query("teamMembers")
         .with_index(
-            "by_program_user", lambda q: q.eq("programId", program_id).eq("userId", member.user_id)
+            "by_program_user",
+            lambda q: (
+                q.eq("orgId", member.org_id)
+                .eq("programId", program_id)
+                .eq("userId", member.user_id)
+            ),
         )
         .unique()
     )
@@ -141,3 +146,23 @@ def _get(ctx: QueryCtx, table: str, doc_id: Any) -> dict[str, Any] | None:
     if not isinstance(doc_id, str) or ctx.db.normalize_id(table, doc_id) is None:
         return None
     return ctx.db.get(doc_id)
+
+
+def get_in_program(
+    ctx: QueryCtx, table: str, doc_id: Any, program: dict[str, Any], field: str
+) -> dict[str, Any]:
+    """A document of `table` that `field` refers to, which must belong to the same program.
+
+    Raises an ArgumentError naming `field` for an unknown id or one from another program or
+    organisation, so references never cross tenants.
+    """
+    doc = _get(ctx, table, doc_id)
+    if (
+        doc is None
+        or doc.get("orgId") != program["orgId"]
+        or doc.get("programId") != program["_id"]
+    ):
+        raise ArgumentError(
+            f"{field} does not refer to a {table} row of this program", {"path": field}
+        )
+    return doc

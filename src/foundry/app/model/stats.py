@@ -22,7 +22,7 @@ TABLES = {
             "programId": v.id("programs"),
             "counts": v.record(v.number()),
         }
-    ).index("by_program", ["programId"]),
+    ).index("by_program", ["orgId", "programId"]),
 }
 
 
@@ -33,7 +33,7 @@ def adjust(ctx: MutationCtx, org_id: str, program_id: str, deltas: Mapping[str, 
         return
     row = (
         ctx.db.query("programStats")
-        .with_index("by_program", lambda q: q.eq("programId", program_id))
+        .with_index("by_program", lambda q: q.eq("orgId", org_id).eq("programId", program_id))
         .unique()
     )
     if row is None:
@@ -57,11 +57,11 @@ def status_move(table: str, before: str | None, after: str | None) -> dict[str, 
     return deltas
 
 
-def counts_of(ctx: QueryCtx, program_id: str) -> dict[str, Any]:
+def counts_of(ctx: QueryCtx, org_id: str, program_id: str) -> dict[str, Any]:
     """The program's counters (empty before anything was counted). Call after an access check."""
     row = (
         ctx.db.query("programStats")
-        .with_index("by_program", lambda q: q.eq("programId", program_id))
+        .with_index("by_program", lambda q: q.eq("orgId", org_id).eq("programId", program_id))
         .unique()
     )
     return {} if row is None else dict(row["counts"])
