@@ -102,7 +102,7 @@ async def _victim(app: Harness) -> tuple[Actor, dict[str, str]]:
 
 @pytest.mark.parametrize("who", ["outsider", "anonymous"])
 async def test_every_public_function_refuses_strangers(app: Harness, who: str) -> None:
-    owner, ids = await _victim(app)
+    _owner, ids = await _victim(app)
     if who == "outsider":
         caller = await app.user("mallory")
         await app.org("Elsewhere", {"mallory": (caller, "admin")})
