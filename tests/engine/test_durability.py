@@ -150,3 +150,28 @@ async def test_scheduled_mutations_run_exactly_once_across_a_restart(backend: Ba
         assert await call(http, "query", "messages:ticks", source="restart") == 20
         assert await call(http, "query", "messages:ticks", source="soon") == 1
         assert await call(http, "query", "messages:ticks", source="ghost") == 0
+
+
+async def test_commit_log_is_pruned_to_its_retention(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foundry.engine import knobs
+    from foundry.engine.storage.sqlite import SqliteStorage
+    from foundry.engine.testing import deployment_for_testing
+    from tests.engine.fixtures import messages
+
+    monkeypatch.setattr(knobs, "COMMIT_LOG_RETENTION", 5)
+    monkeypatch.setattr(knobs, "COMMIT_LOG_PRUNE_INTERVAL_S", 0.05)
+    storage = SqliteStorage(tmp_path / "db.sqlite")
+    dep = deployment_for_testing(storage, messages.schema, {"messages": messages})
+    await dep.start()
+    try:
+        for i in range(20):
+            await dep.run_mutation("messages:send", {"channel": "p", "body": str(i)}, None)
+        deadline = time.monotonic() + 5
+        while len(storage.read_commits(0, 1000)) > 5:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        assert (await dep.run_query("messages:count", {"channel": "p"}, None)).outcome.value == 20
+    finally:
+        await dep.stop()

@@ -137,6 +137,19 @@ class Deployment:
             )
         )
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+        self._tasks.append(asyncio.create_task(self._prune_commit_log(), name="prune"))
+
+    async def _prune_commit_log(self) -> None:
+        """Keep the commit log table bounded; followers only ever read its recent end."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(knobs.COMMIT_LOG_PRUNE_INTERVAL_S)
+            try:
+                await loop.run_in_executor(
+                    self.io_pool, self.storage.prune_commits, knobs.COMMIT_LOG_RETENTION
+                )
+            except Exception:
+                log.exception("pruning the commit log failed; will try again")
 
     def spawn(self, task: asyncio.Task[None]) -> None:
         """Keep a background task alive for the deployment's lifetime."""

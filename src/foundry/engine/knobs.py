@@ -75,6 +75,9 @@ WRITE_LOG_MAX_COMMITS = _int("FOUNDRY_WRITE_LOG_MAX_COMMITS", 20_000)
 COMMIT_LOG_RETENTION = _int("FOUNDRY_COMMIT_LOG_RETENTION", 100_000)
 """Commit records kept in the database for followers that fall behind."""
 
+COMMIT_LOG_PRUNE_INTERVAL_S = _float("FOUNDRY_COMMIT_LOG_PRUNE_INTERVAL_S", 60.0)
+"""How often the committer trims the commit log table to COMMIT_LOG_RETENTION records."""
+
 # --- Execution --------------------------------------------------------------------------------
 
 FUNCTION_THREADS = _int("FOUNDRY_FUNCTION_THREADS", 4)
