@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -46,3 +47,31 @@ async def test_function_logs_carry_the_function_and_request_id(
     assert outcome.log_lines == ("[INFO] sending to log",)
     record = next(r for r in caplog.records if "sending to log" in r.getMessage())
     assert record.getMessage().startswith("messages:noisy [")
+
+
+async def test_actions_store_files_and_hand_out_signed_urls(tmp_path: Path) -> None:
+    import httpx
+
+    from foundry.engine.files import LocalFileStore, UrlSigner
+    from foundry.engine.storage.sqlite import SqliteStorage
+    from foundry.engine.testing import serve_for_testing
+    from tests.engine.fixtures import messages
+
+    registry = Registry()
+    registry.add_module("messages", messages)
+    deployment = Deployment(
+        SqliteStorage(tmp_path / "db.sqlite"),
+        messages.schema,
+        registry,
+        files=LocalFileStore(tmp_path / "files"),
+        url_signer=UrlSigner(b"k" * 32),
+    )
+    async with serve_for_testing(deployment) as url, httpx.AsyncClient(base_url=url) as http:
+        response = await http.post(
+            "/api/action", json={"path": "messages:store_note", "args": {"text": "hello"}}
+        )
+        link = response.json()["value"]
+        assert link.startswith("/api/storage/") and "signature=" in link
+        download = await http.get(link)
+        assert download.status_code == 200 and download.text == "hello"
+        assert (await http.get(link.replace("signature=", "signature=x"))).status_code == 403

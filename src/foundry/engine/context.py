@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from foundry.engine.query import Query
 from foundry.engine.transaction import Transaction
 
 if TYPE_CHECKING:
-    from foundry.engine.files import FileStore
+    from foundry.engine.files import FileStore, UrlSigner
     from foundry.engine.scheduler import ActionScheduler, TransactionScheduler
 
 function_log = logging.getLogger("foundry.functions")
@@ -146,6 +147,7 @@ class ActionCtx:
         run_action: Runner,
         scheduler: ActionScheduler,
         storage: FileStore | None,
+        url_signer: UrlSigner | None = None,
     ) -> None:
         self.auth = Auth(identity)
         self.log = log
@@ -154,6 +156,17 @@ class ActionCtx:
         self.run_action = run_action
         self.scheduler = scheduler
         self._storage = storage
+        self._url_signer = url_signer
+
+    def storage_url(self, storage_id: str, ttl_s: float = 3600) -> str:
+        """A download path for a stored file, signed to expire after `ttl_s` seconds.
+
+        Check the caller's access first (through a query): anyone holding the URL can download.
+        """
+        if self._url_signer is None:
+            raise ArgumentError("signed file URLs are not configured for this deployment", {})
+        expires_ms = time.time_ns() // 1_000_000 + int(ttl_s * 1000)
+        return f"/api/storage/{storage_id}" + self._url_signer.sign(storage_id, expires_ms)
 
     @property
     def storage(self) -> FileStore:

@@ -29,7 +29,7 @@ from foundry.engine.execution import (
     run_mutation,
     run_query,
 )
-from foundry.engine.files import FileStore
+from foundry.engine.files import FileStore, UrlSigner
 from foundry.engine.functions import Function, FunctionKind, Registry
 from foundry.engine.pause import pause
 from foundry.engine.query_cache import QueryCache
@@ -84,11 +84,13 @@ class Deployment:
         registry: Registry,
         *,
         files: FileStore | None = None,
+        url_signer: UrlSigner | None = None,
     ) -> None:
         self.storage = storage
         self.schema = merge_schemas(schema, SYSTEM_SCHEMA)
         self.registry = registry
         self.files = files
+        self.url_signer = url_signer
         self.table_numbers: dict[str, int] = {}
         self.functions_pool = ThreadPoolExecutor(knobs.FUNCTION_THREADS, "foundry-fn")
         self.io_pool = ThreadPoolExecutor(1, "foundry-commit")
@@ -328,6 +330,7 @@ class Deployment:
             call_action,
             ActionScheduler(self),
             self.files,
+            self.url_signer,
         )
 
     # --- engine-internal transactions ----------------------------------------------------------

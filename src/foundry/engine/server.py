@@ -74,6 +74,7 @@ def build_app(
         Route("/api/action", function_endpoint(deployment, verify, "action"), methods=["POST"]),
     ]
     routes.extend(extra_routes)
+    url_signer = url_signer or deployment.url_signer
     if deployment.files is not None and url_signer is not None:
         routes.append(download_route(deployment.files, url_signer, _now_ms))
     for route in deployment.registry.routes:
