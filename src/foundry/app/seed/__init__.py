@@ -1,0 +1,1 @@
+"""Demo data for Foundry's demo organisation, as plain Python data."""
