@@ -36,7 +36,13 @@ from tests.app.conftest import app_registry
 from tests.app.harness import Actor, Harness
 
 # Functions that must work without an identity, or before the caller belongs to an organisation.
-ALLOWLIST: set[str] = set()
+ALLOWLIST: set[str] = {
+    "accounts/orgs:create",  # any signed-in user may start an organisation
+    "accounts/orgs:list_mine",  # answers with the caller's own organisations only
+    "accounts/users:me",  # the caller's own account
+    "accounts/users:store",  # records the caller from their own token
+    "accounts/api_tokens:list",  # the caller's own tokens only
+}
 
 REFUSALS = (AuthRequired, NotFoundError)
 

@@ -9,6 +9,12 @@ A range is equality on the index's leading fields, then at most one lower and on
 the next field. A query reads through exactly one index; reading a whole table is spelled
 `full_scan()`, so it is always a visible choice. Only the part of the range a query actually
 consumed is recorded in its read set, so `take(10)` is not invalidated by writes past its tenth row.
+
+A full-text search reads through a search index instead (see `search.py`):
+
+    ctx.db.query("messages")
+        .with_search_index("search_body", lambda q: q.search("body", "hello hi").eq("channel", c))
+        .take(10)
 """
 
 from __future__ import annotations
@@ -16,12 +22,16 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from foundry.engine.errors import ArgumentError
 from foundry.engine.keys import index_range
-from foundry.engine.schema import BY_CREATION_TIME, BY_ID, Index
+from foundry.engine.schema import BY_CREATION_TIME, BY_ID, Index, SearchIndex
+from foundry.engine.search import MAX_RESULTS, SearchFilter
 from foundry.engine.transaction import Transaction
+
+if TYPE_CHECKING:
+    from foundry.engine.context import DatabaseReader
 
 Bound = tuple[Literal["gt", "gte", "lt", "lte"], Any]
 
@@ -115,6 +125,21 @@ class Query:
         if build is not None:
             build(self._range)
         return self
+
+    def with_search_index(
+        self, name: str, build: Callable[[SearchFilter], SearchFilter]
+    ) -> SearchQuery:
+        """Full-text search through search index `name`; results come most relevant first."""
+        indexes = self._spec.search_indexes
+        if name not in indexes:
+            raise ArgumentError(
+                f"table {self._table!r} has no search index {name!r} (search indexes: "
+                f"{', '.join(indexes) or 'none'})",
+                {"table": self._table, "index": name},
+            )
+        search = SearchFilter(self._table, indexes[name])
+        build(search)
+        return SearchQuery(self._tx, search, self._filter)
 
     def full_scan(self) -> Query:
         """Read the whole table in creation order: cost grows with the table."""
@@ -212,6 +237,69 @@ class Query:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.collect())
+
+
+class SearchQuery:
+    """A full-text search, not yet run; it returns at most 1024 documents, like Convex's."""
+
+    def __init__(
+        self,
+        tx: Transaction,
+        search: SearchFilter,
+        predicate: Callable[[dict[str, Any]], bool] | None,
+    ) -> None:
+        self._tx = tx
+        self._search = search
+        self._filter = predicate
+
+    def filter(self, predicate: Callable[[dict[str, Any]], bool]) -> SearchQuery:
+        """Keep only results for which `predicate` holds (among the 1024 most relevant)."""
+        previous = self._filter
+        self._filter = predicate if previous is None else (lambda d: previous(d) and predicate(d))
+        return self
+
+    def _run(self, limit: int) -> list[dict[str, Any]]:
+        # A filter may drop results, so it looks through the whole cap before cutting.
+        fetch = limit if self._filter is None else MAX_RESULTS
+        found = self._tx.search(self._search.request(fetch))
+        if self._filter is not None:
+            found = [doc for doc in found if self._filter(doc)]
+        return found[:limit]
+
+    def take(self, n: int) -> list[dict[str, Any]]:
+        """The `n` most relevant matching documents (n at most 1024)."""
+        if not isinstance(n, int) or n < 0 or n > MAX_RESULTS:
+            raise ArgumentError(
+                f"take() on a search needs an integer from 0 to {MAX_RESULTS}, got {n!r}", {}
+            )
+        return self._run(n)
+
+    def collect(self) -> list[dict[str, Any]]:
+        """Every matching document, most relevant first, up to 1024."""
+        return self._run(MAX_RESULTS)
+
+    def first(self) -> dict[str, Any] | None:
+        """The most relevant matching document, or None."""
+        found = self._run(1)
+        return found[0] if found else None
+
+    def order(self, direction: str) -> SearchQuery:
+        """Searches are ordered by relevance; asking for another order is an error."""
+        raise ArgumentError("search results are ordered by relevance; order() is not allowed", {})
+
+    def paginate(self, cursor: str | None, num_items: int) -> dict[str, Any]:
+        """Not supported for searches yet: use take(n)."""
+        raise ArgumentError("paginate() is not supported on a search yet; use take(n)", {})
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.collect())
+
+
+def search_index_of(db: DatabaseReader, table: str, name: str) -> SearchIndex | None:
+    """Search index `name` of `table` in the running deployment's schema, or None when the
+    table or the index is not declared; lets code search whichever tables exist."""
+    declared = db._tx.schema.tables.get(table)
+    return None if declared is None else declared.search_indexes.get(name)
 
 
 def _encode_cursor(key: bytes | None) -> str:

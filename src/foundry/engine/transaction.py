@@ -11,7 +11,7 @@ import copy
 import random
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from foundry.engine import knobs
@@ -19,6 +19,13 @@ from foundry.engine.errors import ArgumentError, LimitExceeded, NotFoundError
 from foundry.engine.ids import new_id, random_base, table_number_of
 from foundry.engine.reads import TransactionReads
 from foundry.engine.schema import Schema
+from foundry.engine.search import (
+    SearchRequest,
+    filters_match,
+    hidden_index,
+    hidden_indexes,
+    matched_terms,
+)
 from foundry.engine.storage.base import (
     CommitRecord,
     DocumentChange,
@@ -156,6 +163,37 @@ class Transaction:
             position += 1
             yield okey, copy.deepcopy(self.writes[oid].new or {})
 
+    def search(self, request: SearchRequest) -> list[dict[str, Any]]:
+        """Documents matching `request`, most relevant first, with this transaction's writes.
+
+        Records the hidden-index range of the request's filters as read. Documents this
+        transaction wrote are matched here, in Python, and come first (most terms matched
+        first): their relevance cannot be compared with the database's scores.
+        """
+        self.check_deadline()
+        if not request.terms or request.limit <= 0:
+            return []  # nothing to look for: the result cannot depend on any document
+        table = request.table
+        spec = self.schema.table(table).search_indexes[request.index]
+        lo, hi = request.read_interval()
+        self.reads.record_range(table, hidden_index(spec).name, lo, hi)
+        mine = {doc_id: w.new for doc_id, w in self.writes.items() if w.table == table}
+        ranked = sorted(
+            (-matched, -doc["_creation_time"], doc_id, doc)
+            for doc_id, doc in mine.items()
+            if doc is not None
+            and filters_match(doc, spec, request)
+            and (matched := matched_terms(doc, spec, request)) > 0
+        )
+        results = [copy.deepcopy(doc) for *_, doc in ranked]
+        stored = self.snapshot.search(replace(request, limit=request.limit + len(mine)))
+        self.reads.record_documents(len(stored), sum(s.size for s in stored))
+        for found in stored:
+            # Filters are checked again here, so a hash collision can never cross tenants.
+            if found.doc["_id"] not in mine and filters_match(found.doc, spec, request):
+                results.append(found.doc)
+        return results[: request.limit]
+
     # --- writes ----------------------------------------------------------------------------
 
     def _require_writable(self) -> None:
@@ -255,7 +293,9 @@ class Transaction:
         for doc_id, write in self.writes.items():
             if write.old is None and write.new is None:
                 continue
-            indexes = self.schema.tables[write.table].all_indexes()
+            table = self.schema.tables[write.table]
+            # Hidden search indexes only tell subscriptions which searches a write touches.
+            indexes = {**table.all_indexes(), **hidden_indexes(table)}
             old_keys = (
                 None if write.old is None else {n: i.key_of(write.old) for n, i in indexes.items()}
             )

@@ -43,6 +43,8 @@ TABLES = {
         }
     )
     .index("by_org_user", ["orgId", "userId"])
+    # Used by the last-admin rule to find an organisation's admins without reading every member.
+    .index("by_org_role", ["orgId", "role"])
     .index("by_user", ["userId"]),
     "invitations": define_table(
         {
@@ -75,14 +77,16 @@ TABLES = {
     "sessions": define_table(
         {
             "userId": v.id("users"),
-            # SHA-256 of the refresh token; rotating it on every refresh.
+            # SHA-256 of the current refresh token, replaced on every refresh.
             "refreshTokenHash": v.string(),
+            # Hashes of refresh tokens already rotated away: presenting one again means the
+            # token was stolen, so the whole session is revoked (bounded, newest last).
+            "previousHashes": v.optional(v.array(v.string())),
             "expiresAt": v.number(),
             "revoked": v.boolean(),
+            "lastRefreshedAt": v.optional(v.number()),
         }
-    )
-    .index("by_user", ["userId"])
-    .index("by_refresh_token_hash", ["refreshTokenHash"]),
+    ).index("by_user", ["userId", "revoked"]),
     "webhookEvents": define_table(
         {"source": v.string(), "eventId": v.string(), "receivedAt": v.number()}
     ).index("by_source_event", ["source", "eventId"]),

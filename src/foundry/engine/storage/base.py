@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import orjson
 
 from foundry.engine.schema import Schema
+from foundry.engine.search import SearchRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,13 @@ class Snapshot(Protocol):
         """Up to `limit` (key, document) pairs with `lo <= key < hi`, in key order."""
         ...
 
+    def search(self, request: SearchRequest) -> list[StoredDocument]:
+        """Up to `request.limit` documents matching `request`, most relevant first.
+
+        Ties are broken newest first, so the order is deterministic for one snapshot.
+        """
+        ...
+
     def close(self) -> None:
         """End the read transaction and return the connection."""
         ...
@@ -158,3 +166,13 @@ def table_sql_name(table: str) -> str:
 def key_column(index: str) -> str:
     """The column holding a document's key in `index`."""
     return f"k_{index}"
+
+
+def search_table_name(table: str, index: str) -> str:
+    """The SQL table holding search index `index` of `table` (SQLite: the id ↔ rowid map)."""
+    return f"s_{table}__{index}"
+
+
+def fts_table_name(table: str, index: str) -> str:
+    """SQLite only: the FTS5 virtual table of search index `index` of `table`."""
+    return f"f_{table}__{index}"

@@ -19,7 +19,7 @@ can never write after its successor has read the log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -27,7 +27,8 @@ from psycopg_pool import ConnectionPool
 
 from foundry.engine import knobs
 from foundry.engine.errors import EngineError
-from foundry.engine.schema import BY_ID, Schema
+from foundry.engine.schema import BY_CREATION_TIME, BY_ID, Schema, SearchIndex
+from foundry.engine.search import SearchRequest, filter_values, indexed_tokens, is_hidden
 from foundry.engine.storage.base import (
     CommitRecord,
     DocumentChange,
@@ -35,9 +36,16 @@ from foundry.engine.storage.base import (
     decode_document,
     encode_document,
     key_column,
+    search_table_name,
     table_sql_name,
 )
 from foundry.engine.storage.migrations import plan_migration
+
+MAX_POSITION = 16_383
+"""PostgreSQL keeps word positions up to this value in a tsvector."""
+
+MAX_POSITIONS_PER_LEXEME = 255
+"""PostgreSQL keeps at most this many positions of one word in a tsvector."""
 
 NOTIFY_CHANNEL = "foundry_commits"
 """The channel every commit notifies; the payload is the newest timestamp of the group."""
@@ -115,6 +123,28 @@ class PostgresSnapshot:
             for key, doc in self._cursor.execute(query, params)
         ]
 
+    def search(self, request: SearchRequest) -> list[StoredDocument]:
+        """Up to `request.limit` documents matching `request`, most relevant first."""
+        spec = self._storage._searches[request.table][request.index]
+        # One searched field of several has its own vector; otherwise `vall` is the text.
+        vector = f"s.v{request.columns[0]}" if len(request.columns) < len(spec.fields) else "s.vall"
+        where = "s.vall @@ q" if vector == "s.vall" else f"s.vall @@ q AND {vector} @@ q"
+        params: list[Any] = [_tsquery(request.terms)]
+        for position, encoded in request.filters:
+            where += f" AND s.f{position} = %s"
+            params.append(encoded)
+        params.append(request.limit)
+        query = (
+            f'SELECT t.doc FROM "{search_table_name(request.table, request.index)}" AS s '
+            f'JOIN "{table_sql_name(request.table)}" AS t ON t.id = s.id '
+            f"CROSS JOIN CAST(%s AS tsquery) AS q WHERE {where} "
+            f"ORDER BY ts_rank({vector}, q) DESC, t.{key_column(BY_CREATION_TIME)} DESC LIMIT %s"
+        )
+        return [
+            StoredDocument(decode_document(doc), len(doc))
+            for (doc,) in self._cursor.execute(query, params)
+        ]
+
     def close(self) -> None:
         """End the read transaction and return the connection to the pool."""
         try:
@@ -139,6 +169,8 @@ class PostgresStorage:
         self.url = url
         # When set, writes succeed only while this holder has the unexpired committer lease.
         self.fence_holder: str | None = None
+        # Search indexes by table, as of the last migration; write() keeps them current.
+        self._searches: dict[str, dict[str, SearchIndex]] = {}
         # Connect once up front so a wrong URL fails here, with psycopg's own message.
         with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
@@ -204,7 +236,7 @@ class PostgresStorage:
         with self._control.connection() as conn, conn.transaction():
             if self.fence_holder is not None:
                 _check_fence(conn, self.fence_holder)
-            _apply_changes(conn, [c for commit in commits for c in commit.changes])
+            _apply_changes(conn, [c for commit in commits for c in commit.changes], self._searches)
             with conn.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO _commits (ts, record) VALUES (%s, %s)",
@@ -241,6 +273,8 @@ class PostgresStorage:
                 conn.execute(statement)
             for table, index in plan.backfills:
                 _backfill(conn, schema, table, index)
+            for table, spec in plan.new_searches:
+                _backfill_search(conn, table, spec)
             for table, number, indexes in plan.table_rows:
                 conn.execute(
                     "INSERT INTO _tables (name, number, indexes) VALUES (%s, %s, %s) "
@@ -248,6 +282,7 @@ class PostgresStorage:
                     (table, number, indexes),
                 )
             rows = conn.execute("SELECT name, number FROM _tables").fetchall()
+        self._searches = {name: dict(table.search_indexes) for name, table in schema.tables.items()}
         return {name: int(number) for name, number in rows}
 
     def close(self) -> None:
@@ -265,7 +300,11 @@ def _check_fence(conn: psycopg.Connection[Any], holder: str) -> None:
         raise LeaseLost(None if row is None else row[0])
 
 
-def _apply_changes(conn: psycopg.Connection[Any], changes: Sequence[DocumentChange]) -> None:
+def _apply_changes(
+    conn: psycopg.Connection[Any],
+    changes: Sequence[DocumentChange],
+    searches: dict[str, dict[str, SearchIndex]],
+) -> None:
     # Only each document's final state matters, so later changes in the group replace earlier.
     final: dict[tuple[str, str], DocumentChange] = {}
     for change in changes:
@@ -276,7 +315,9 @@ def _apply_changes(conn: psycopg.Connection[Any], changes: Sequence[DocumentChan
         if change.new_doc is None or change.new_keys is None:
             deletes.setdefault(change.table, []).append(change.id)
             continue
-        names = tuple(sorted(name for name in change.new_keys if name != BY_ID))
+        names = tuple(
+            sorted(name for name in change.new_keys if name != BY_ID and not is_hidden(name))
+        )
         row = (change.id, encode_document(change.new_doc), *(change.new_keys[n] for n in names))
         upserts.setdefault((change.table, names), []).append(row)
     with conn.cursor() as cursor:
@@ -292,6 +333,77 @@ def _apply_changes(conn: psycopg.Connection[Any], changes: Sequence[DocumentChan
                 f"{updates}",
                 rows,
             )
+    for table, specs in searches.items():
+        written = [c for c in final.values() if c.table == table]
+        for spec in specs.values() if written else ():
+            _index_search(conn, table, spec, [(c.id, c.new_doc) for c in written])
+
+
+def _index_search(
+    conn: psycopg.Connection[Any],
+    table: str,
+    spec: SearchIndex,
+    docs: Sequence[tuple[str, Mapping[str, Any] | None]],
+) -> None:
+    """Replace the search rows of these documents (None: remove the row)."""
+    side = search_table_name(table, spec.name)
+    gone = [doc_id for doc_id, doc in docs if doc is None]
+    rows = [_search_row(spec, doc_id, doc) for doc_id, doc in docs if doc is not None]
+    with conn.cursor() as cursor:
+        if gone:
+            cursor.execute(f'DELETE FROM "{side}" WHERE id = ANY(%s)', (gone,))
+        if not rows:
+            return
+        columns = _search_columns(spec)
+        marks = ", ".join("%s::tsvector" if c.startswith("v") else "%s" for c in ("id", *columns))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+        cursor.executemany(
+            f'INSERT INTO "{side}" (id, {", ".join(columns)}) VALUES ({marks}) '
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            rows,
+        )
+
+
+def _search_columns(spec: SearchIndex) -> list[str]:
+    per_field = len(spec.fields) if len(spec.fields) > 1 else 0
+    return [
+        *(f"f{i}" for i in range(len(spec.filter_fields))),
+        *(f"v{i}" for i in range(per_field)),
+        "vall",
+    ]
+
+
+def _search_row(spec: SearchIndex, doc_id: str, doc: Mapping[str, Any]) -> tuple[Any, ...]:
+    fields = indexed_tokens(doc, spec)
+    per_field = [_tsvector(tokens) for tokens in fields] if len(fields) > 1 else []
+    combined = _tsvector([token for tokens in fields for token in tokens])
+    return (doc_id, *filter_values(doc, spec), *per_field, combined)
+
+
+def _tsvector(tokens: Sequence[str]) -> str:
+    """A tsvector literal of already-normalised tokens: no parser or dictionary in between."""
+    positions: dict[str, list[str]] = {}
+    for position, token in enumerate(tokens[:MAX_POSITION], start=1):
+        found = positions.setdefault(token, [])
+        if len(found) < MAX_POSITIONS_PER_LEXEME:
+            found.append(str(position))
+    return " ".join(f"'{_quote(t)}':{','.join(p)}" for t, p in positions.items())
+
+
+def _tsquery(terms: Sequence[str]) -> str:
+    """A tsquery literal: any of `terms`, the last one also as a prefix."""
+    *whole, last = terms
+    return " | ".join([*(f"'{_quote(t)}'" for t in whole), f"'{_quote(last)}':*"])
+
+
+def _quote(token: str) -> str:
+    # Tokens are letters and digits only; escaping keeps the literal safe regardless.
+    return token.replace("\\", "\\\\").replace("'", "''")
+
+
+def _backfill_search(conn: psycopg.Connection[Any], table: str, spec: SearchIndex) -> None:
+    rows = conn.cursor(binary=True).execute(f'SELECT id, doc FROM "{table_sql_name(table)}"')
+    _index_search(conn, table, spec, [(doc_id, decode_document(raw)) for doc_id, raw in rows])
 
 
 def _backfill(conn: psycopg.Connection[Any], schema: Schema, table: str, index: str) -> None:
