@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("args", nargs=argparse.REMAINDER, help="passed on to the benchmark")
     bench.set_defaults(handler=_run_bench)
 
+    seed = commands.add_parser("seed", help="load demo data into the database")
+    seed.add_argument("dataset", choices=["demo"], help="demo: the AcmeCorp organisation")
+    seed.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="where the database lives"
+    )
+    seed.set_defaults(handler=_run_seed)
+
     version = commands.add_parser("version", help="print the version")
     version.set_defaults(handler=_print_version)
     return parser
@@ -113,6 +120,12 @@ def _load_serve(command: str) -> Serve:
     from foundry.web.app import serve as web_serve
 
     return web_serve
+
+
+def _run_seed(args: argparse.Namespace) -> int:
+    from foundry.app.seed.cli import seed_command
+
+    return seed_command(args.data_dir.resolve())
 
 
 def _run_bench(args: argparse.Namespace) -> int:

@@ -214,6 +214,12 @@ def _supervise(
             stop.wait(0.2)
 
     _print_table(children, urls, settings.data_dir, console)
+    if os.environ.get("FOUNDRY_SEED_DEMO", "1") == "1":
+        from foundry.app.seed.acme_data import DEMO_LOGIN
+
+        console.say(
+            f"demo login (development only): {DEMO_LOGIN['email']} / {DEMO_LOGIN['password']}"
+        )
     if on_ready is not None:
         try:
             on_ready(Running(urls=dict(urls), settings=settings))
@@ -293,6 +299,8 @@ def _child_env(urls: Mapping[str, str], secrets: Mapping[str, str]) -> dict[str,
     env["AGENT_SERVICE_URL"] = urls["agent"]
     env["SANDBOX_WORKER_URL"] = urls["sandbox"]
     env["PYTHONUNBUFFERED"] = "1"  # so log lines reach the console as they are written
+    # Development installs start with the demo organisation (the backend seeds only an empty db).
+    env.setdefault("FOUNDRY_SEED_DEMO", "1")
     return env
 
 

@@ -111,8 +111,11 @@ def build_backend(settings: Settings) -> tuple[Deployment, dict[str, object]]:
     registry = Registry()
     registry.add_package("foundry.app")
     files = LocalFileStore(settings.data_dir / "files")
-    deployment = Deployment(open_storage(settings.database_url), schema, registry, files=files)
     secret = settings.instance_secret or secrets.token_urlsafe(32)
+    signer = UrlSigner(secret.encode())
+    deployment = Deployment(
+        open_storage(settings.database_url), schema, registry, files=files, url_signer=signer
+    )
     settings_accounts = accounts_config_from_env(settings)
     accounts.configure(settings_accounts)
     configs = auth_configs_from_env()
@@ -122,9 +125,21 @@ def build_backend(settings: Settings) -> tuple[Deployment, dict[str, object]]:
     options: dict[str, object] = {
         "verifier": build_verifier(settings_accounts, configs),
         "allowed_origins": origins,
-        "url_signer": UrlSigner(secret.encode()),
+        "url_signer": signer,
     }
+    if os.environ.get("FOUNDRY_SEED_DEMO") == "1":
+        options["on_started"] = seed_demo_if_empty
     return deployment, options
+
+
+async def seed_demo_if_empty(deployment: Deployment) -> None:
+    """Create the demo organisation on an empty database (development only)."""
+    from foundry.app.seed.demo import database_is_empty, seed_demo
+
+    if not await database_is_empty(deployment):
+        return
+    seed = await seed_demo(deployment)
+    log.info("created the AcmeCorp demo data; sign in as %s", seed.email)
 
 
 def replication_options(
