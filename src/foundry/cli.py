@@ -21,6 +21,7 @@ DEFAULT_DATA_DIR = Path(".foundry")
 # Benchmark name -> module exposing `main(argv: list[str]) -> int`.
 BENCHMARKS = {
     "reactive": "foundry.bench.reactive",
+    "domain": "foundry.bench.domain",
 }
 
 Serve = Callable[[str, int, Path], None]

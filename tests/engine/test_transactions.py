@@ -135,3 +135,11 @@ async def test_query_time_limit(deployment: Deployment) -> None:
     run = await deployment.run_query("messages:slow", {}, None)
     assert run.outcome.error is not None
     assert run.outcome.error.data == {"limit": "executionTime"}
+
+
+def test_ids_of_later_transactions_sort_later_within_a_millisecond() -> None:
+    from foundry.engine.ids import new_id, random_base
+
+    ids = [new_id(7, 1_000, random_base(1_000)) for _ in range(200)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 200

@@ -312,12 +312,27 @@ def check_changes(
 def create(ctx: MutationCtx, programId: str, **fields: Any) -> str:
     """Create a requirement with the program's next reference (REQ-001, …); returns its id."""
     member, program = get_program_for_member(ctx, programId, write=True)
-    fields = check_changes(
+    return do_create_requirement(ctx, member, program, fields)
+
+
+def do_create_requirement(
+    ctx: MutationCtx, member: Member, program: dict[str, Any], fields: Mapping[str, Any]
+) -> str:
+    """Check and create one requirement with the next refId (for other modules, e.g. imports).
+
+    Call after the caller's write access to `program` was checked.
+    """
+    checked = check_changes(
         ctx, program, None, {k: val for k, val in fields.items() if val is not None}
     )
-    req_id, deltas = do_create(ctx, member, program, fields, take_ref_ids(ctx, program, 1)[0])
-    adjust(ctx, program["orgId"], programId, deltas)
+    req_id, deltas = do_create(ctx, member, program, checked, take_ref_ids(ctx, program, 1)[0])
+    adjust(ctx, program["orgId"], program["_id"], deltas)
     return req_id
+
+
+def do_delete_requirement(ctx: MutationCtx, member: Member, req: dict[str, Any]) -> None:
+    """Delete a requirement with its edges, audit row and counters (write access checked)."""
+    adjust(ctx, req["orgId"], req["programId"], do_delete(ctx, member, req))
 
 
 @mutation(
@@ -361,7 +376,7 @@ def set_status(ctx: MutationCtx, requirementId: str, status: str) -> None:
 def remove(ctx: MutationCtx, requirementId: str) -> None:
     """Delete a requirement that has no tasks (it is removed from its dependents' lists)."""
     member, req = get_for_member(ctx, "requirements", requirementId, write=True)
-    adjust(ctx, req["orgId"], req["programId"], do_delete(ctx, member, req))
+    do_delete_requirement(ctx, member, req)
 
 
 def brief(doc: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -138,12 +138,25 @@ def do_write(
 def create(ctx: MutationCtx, programId: str, **fields: Any) -> str:
     """Record an open risk."""
     member, program = get_program_for_member(ctx, programId, write=True)
+    return do_create_risk(ctx, member, program, fields)
+
+
+def do_create_risk(
+    ctx: MutationCtx, member: Member, program: dict[str, Any], fields: Mapping[str, Any]
+) -> str:
+    """Check and record an open risk (for other modules too; write access already checked)."""
     fields = {k: val for k, val in fields.items() if val is not None}
     check_risk_fields(ctx, program, fields)
-    doc = {"orgId": program["orgId"], "programId": programId, **fields, "status": "open"}
+    doc = {"orgId": program["orgId"], "programId": program["_id"], **fields, "status": "open"}
     risk_id = ctx.db.insert("risks", doc)
     do_write(ctx, member, None, {**doc, "_id": risk_id}, "create", f"Raised risk {doc['title']}")
     return risk_id
+
+
+def do_delete_risk(ctx: MutationCtx, member: Member, risk: dict[str, Any]) -> None:
+    """Delete a risk with its audit row and counters (write access already checked)."""
+    ctx.db.delete(risk["_id"])
+    do_write(ctx, member, risk, None, "delete", f"Deleted risk {risk['title']}")
 
 
 @mutation(
@@ -183,8 +196,7 @@ def set_status(ctx: MutationCtx, riskId: str, status: str) -> None:
 def remove(ctx: MutationCtx, riskId: str) -> None:
     """Delete a risk."""
     member, risk = get_for_member(ctx, "risks", riskId, write=True)
-    ctx.db.delete(riskId)
-    do_write(ctx, member, risk, None, "delete", f"Deleted risk {risk['title']}")
+    do_delete_risk(ctx, member, risk)
 
 
 @query(args={"riskId": v.id("risks")})

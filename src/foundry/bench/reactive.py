@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class BenchConnection:
         self.expect: dict[int, tuple[Any, asyncio.Future[float]]] = {}
         self.requests: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.request_ids = itertools.count(1)
+        self.on_value: Callable[[Any], None] | None = None
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -85,6 +86,8 @@ class BenchConnection:
                         if mod["type"] != "QueryUpdated":
                             continue
                         self.values[mod["queryId"]] = mod["value"]
+                        if self.on_value is not None:
+                            self.on_value(mod["value"])
                         waiting = self.expect.get(mod["queryId"])
                         if (
                             waiting is not None

@@ -72,7 +72,7 @@ class Transaction:
         self._tables_by_number = {n: t for t, n in table_numbers.items()}
         self._deadline = time.monotonic() + timeout_s
         self._timeout_s = timeout_s
-        self._id_base = random_base()
+        self._id_base = random_base(self.now_ms)
         self._inserted = 0
 
     # --- limits ----------------------------------------------------------------------------

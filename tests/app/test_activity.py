@@ -1,0 +1,52 @@
+"""Activity: the program feed written by other modules, paginated and filtered by type."""
+
+from __future__ import annotations
+
+import pytest
+
+from foundry.engine.errors import ArgumentError, AuthRequired, NotFoundError
+from tests.app.harness import Harness
+
+
+async def test_feed_newest_first_filtered_and_paginated(app: Harness) -> None:
+    alice, carl, mallory = (
+        await app.user("alice"),
+        await app.user("carl"),
+        await app.user("mallory"),
+    )
+    org = await app.org("Acme", {"alice": (alice, "admin"), "carl": (carl, "client")})
+    await app.org("Evil", {"mallory": (mallory, "admin")})
+    program_id = await alice.mutation("programs:create", orgId=org, name="P", clientName="Acme")
+    skill_id = await alice.mutation(
+        "skills:create", programId=program_id, name="S" * 200, domain="backend", content="c"
+    )
+    for text in ("one", "two"):
+        await alice.mutation("comments:create", entityType="skill", entityId=skill_id, content=text)
+
+    feed = await carl.query("activity:feed", programId=program_id, numItems=10)
+    assert sorted(e["eventType"] for e in feed["page"]) == [
+        "comment_added", "comment_added", "skill_created",
+    ]  # fmt: skip
+    times = [e["createdAt"] for e in feed["page"]]
+    assert times == sorted(times, reverse=True)  # newest first
+    created = next(e for e in feed["page"] if e["eventType"] == "skill_created")
+    assert created["entityId"] == skill_id and created["userName"] == "Alice"
+    assert created["message"] == "Alice created skill " + "S" * 200
+
+    first = await alice.query(
+        "activity:feed", programId=program_id, eventType="comment_added", numItems=1
+    )
+    assert len(first["page"]) == 1 and not first["isDone"]
+    rest = await alice.query(
+        "activity:feed", programId=program_id, eventType="comment_added", numItems=5,
+        cursor=first["continueCursor"],
+    )  # fmt: skip
+    assert len(rest["page"]) == 1 and rest["page"][0]["_id"] != first["page"][0]["_id"]
+
+    with pytest.raises(ArgumentError) as info:
+        await alice.query("activity:feed", programId=program_id, numItems=0)
+    assert info.value.data["path"] == "numItems"
+    with pytest.raises(NotFoundError):
+        await mallory.query("activity:feed", programId=program_id, numItems=5)
+    with pytest.raises(AuthRequired):
+        await app.anonymous().query("activity:feed", programId=program_id, numItems=5)
