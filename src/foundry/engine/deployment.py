@@ -105,6 +105,7 @@ class Deployment:
         self._contended = asyncio.Lock()
         self.query_cache = QueryCache()
         self._stopped = False
+        self._hook_tasks: set[asyncio.Task[None]] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -140,6 +141,34 @@ class Deployment:
         )
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
         self._tasks.append(asyncio.create_task(self._prune_commit_log(), name="prune"))
+        for hooks in self.registry.connection_hooks:
+            if hooks.on_start is not None:
+                outcome, _ = await self.run_mutation(hooks.on_start, {}, None, public=False)
+                if outcome.error is not None:
+                    log.error("start hook %s failed: %s", hooks.on_start, outcome.error.message)
+
+    def connection_closed(self, session_id: str) -> None:
+        """Run the disconnect hooks for a sync session that just ended (in the background)."""
+
+        async def run() -> None:
+            for hooks in self.registry.connection_hooks:
+                if hooks.on_disconnect is None:
+                    continue
+                try:
+                    outcome, _ = await self.run_mutation(
+                        hooks.on_disconnect, {"sessionId": session_id}, None, public=False
+                    )
+                except EngineError as error:
+                    outcome = Outcome(None, error, ())
+                if outcome.error is not None:
+                    log.error(
+                        "disconnect hook %s failed: %s", hooks.on_disconnect, outcome.error.message
+                    )
+
+        if not self._stopped:
+            task = asyncio.create_task(run(), name="disconnect-hooks")
+            self._hook_tasks.add(task)
+            task.add_done_callback(self._hook_tasks.discard)
 
     async def _prune_commit_log(self) -> None:
         """Keep the commit log table bounded; followers only ever read its recent end."""
@@ -162,6 +191,8 @@ class Deployment:
         if self._stopped:
             return
         self._stopped = True
+        if self._hook_tasks:
+            await asyncio.wait(self._hook_tasks, timeout=5)
         # Newest first: the scheduler may still be waiting on the committer.
         for task in reversed(self._tasks):
             task.cancel()

@@ -166,13 +166,26 @@ class Crons:
         self._add(CronJob(name, function, args or {}, cron=expression))
 
 
+@dataclass(frozen=True)
+class ConnectionHooks:
+    """Internal mutations the engine runs around client connections.
+
+    `on_disconnect(sessionId=…)` runs when a sync socket closes; `on_start()` runs once when this
+    replica becomes the committer, so state derived from live connections starts clean.
+    """
+
+    on_disconnect: str | None = None
+    on_start: str | None = None
+
+
 class Registry:
-    """Every function, HTTP route and cron job of a deployment."""
+    """Every function, HTTP route, cron job and connection hook of a deployment."""
 
     def __init__(self) -> None:
         self.functions: dict[str, Function] = {}
         self.routes: list[HttpRoute] = []
         self.crons: list[CronJob] = []
+        self.connection_hooks: list[ConnectionHooks] = []
 
     def add_module(self, name: str, module: ModuleType | object) -> None:
         """Register the functions, `HttpRouter`s and `Crons` found in `module` under `name`."""
@@ -184,6 +197,8 @@ class Registry:
             elif isinstance(value, HttpRouter):
                 for route in value.routes:
                     self._add_route(route)
+            elif isinstance(value, ConnectionHooks):
+                self.connection_hooks.append(value)
             elif isinstance(value, Crons):
                 for job in value.jobs:
                     if any(j.name == job.name for j in self.crons):
@@ -224,3 +239,7 @@ class Registry:
         for job in self.crons:
             if job.function not in self.functions:
                 raise SchemaError(f"cron job {job.name!r} calls unknown function {job.function!r}")
+        for hooks in self.connection_hooks:
+            for path in (hooks.on_disconnect, hooks.on_start):
+                if path is not None and path not in self.functions:
+                    raise SchemaError(f"connection hook calls unknown function {path!r}")

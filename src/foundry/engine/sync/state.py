@@ -44,6 +44,7 @@ class SyncState:
     """Versions, identity and the query set of one connection."""
 
     phase: Phase = Phase.AWAITING_CONNECT
+    session_id: str | None = None
     query_set_version: int = 0
     identity_version: int = 0
     ts: int = 0
@@ -70,9 +71,14 @@ class SyncState:
                 f"{what}: expected connection state {phase.value}, got {self.phase.value}"
             )
 
-    def connect(self) -> None:
+    def connect(self, session_id: Any) -> None:
         """Handle `Connect`."""
         self.expect(Phase.AWAITING_CONNECT, "Connect")
+        if session_id is not None and (
+            not isinstance(session_id, str) or not 0 < len(session_id) <= 128
+        ):
+            raise ProtocolError("Connect: sessionId must be a string of 1 to 128 characters")
+        self.session_id = session_id
         self.phase = Phase.CONNECTED
 
     def set_identity(self, identity: UserIdentity | None, base_version: Any) -> bool:

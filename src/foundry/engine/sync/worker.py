@@ -84,6 +84,8 @@ class SyncWorker:
                     self.deployment.subscriptions.unsubscribe(query.subscription)
             if self._expiry is not None:
                 self._expiry.cancel()
+            if self.state.session_id is not None:
+                self.deployment.connection_closed(self.state.session_id)
 
     async def _fatal(self, message: str) -> None:
         with contextlib.suppress(Exception):
@@ -115,7 +117,7 @@ class SyncWorker:
                 raise ProtocolError("frame must be a JSON object")
             kind = message.get("type")
             if kind == "Connect":
-                self.state.connect()
+                self.state.connect(message.get("sessionId"))
             elif kind == "Authenticate":
                 await self._authenticate(message)
             elif kind == "ModifyQuerySet":
