@@ -1,0 +1,96 @@
+"""The request pipeline's results, in the reference's order: who is signed in (and their token),
+then the program a URL names. Routes ask for exactly what they need."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from foundry.client import HttpClient
+from foundry.client.errors import FunctionError
+from foundry.web.backend import AuthFailed
+from foundry.web.live import Tabs
+from foundry.web.sessions import COOKIE, SessionStore, WebSession
+
+
+class SignInRequired(Exception):
+    """No valid session: the caller should redirect to /login."""
+
+
+class CsrfFailed(Exception):
+    """A post without the session's CSRF token."""
+
+
+@dataclass
+class Signed:
+    """A signed-in request: the session, the user and the active organisation."""
+
+    request: Request
+    session: WebSession
+
+    @property
+    def store(self) -> SessionStore:
+        """The process's session store."""
+        store: SessionStore = self.request.app.state.sessions
+        return store
+
+    @property
+    def tabs(self) -> Tabs:
+        """The process's open tabs."""
+        tabs: Tabs = self.request.app.state.tabs
+        return tabs
+
+    @property
+    def org_id(self) -> str | None:
+        """The active organisation."""
+        return self.session.org_id
+
+    async def token(self) -> str:
+        """A valid access token for this user."""
+        return await self.store.access_token(self.session)
+
+    async def query(self, path: str, **args: Any) -> Any:
+        """A one-off query as this user (for data that is not shown live)."""
+        async with HttpClient(self.request.app.state.backend_url, await self.token()) as http:
+            return await http.query(path, args)
+
+    def shell(self) -> dict[str, Any]:
+        """What the page shell needs."""
+        return {"user": self.session.user, "csrf": self.session.csrf}
+
+
+async def signed_in(request: Request) -> Signed:
+    """The signed-in session of this request, with a fresh token; SignInRequired otherwise."""
+    store: SessionStore = request.app.state.sessions
+    session = store.from_cookie(request.cookies.get(COOKIE))
+    if session is None:
+        raise SignInRequired
+    try:
+        await store.access_token(session)
+    except AuthFailed:
+        raise SignInRequired from None
+    return Signed(request, session)
+
+
+async def checked_form(request: Request, signed: Signed | None) -> FormData:
+    """The posted form, after checking its CSRF token against the session's."""
+    form = await request.form()
+    sent = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
+    expected = (
+        signed.session.csrf if signed is not None else request.cookies.get("foundry_csrf", "")
+    )
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfFailed
+    return form
+
+
+async def program_by_slug(signed: Signed, slug: str) -> dict[str, Any]:
+    """The program a URL names in the active organisation (a FunctionError if there is none)."""
+    program = await signed.query("programs:get_by_slug", orgId=signed.org_id, slug=slug)
+    if program is None:
+        raise FunctionError("Not found, or you do not have access to it.", {"slug": slug})
+    return dict(program)

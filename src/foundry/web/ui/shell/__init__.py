@@ -1,0 +1,24 @@
+"""The page shell: layout, navigation and the live-region wrapper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from foundry.web.templating import render
+
+
+def region(name: str, html: str, ts: int) -> Markup:
+    """The wrapper every live region sits in (the browser morphs its inside)."""
+    return Markup(f'<div data-region="{escape(name)}" data-ts="{ts}">{html}</div>')
+
+
+def page(title: str, content: str, **context: Any) -> str:
+    """A full page around `content`."""
+    context.setdefault("user", None)
+    context.setdefault("program", None)
+    context.setdefault("tab_id", None)
+    context.setdefault("csrf", None)
+    context.setdefault("breadcrumbs", [])
+    return render("shell/layout.html", title=title, content=content, **context)
