@@ -22,6 +22,7 @@ DEFAULT_DATA_DIR = Path(".foundry")
 BENCHMARKS = {
     "reactive": "foundry.bench.reactive",
     "domain": "foundry.bench.domain",
+    "web": "foundry.bench.web",
 }
 
 Serve = Callable[[str, int, Path], None]
