@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
+import pkgutil
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,14 +13,14 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import foundry
 from foundry.client.errors import FunctionError
 from foundry.config import Settings
-from foundry.web import routes
+from foundry.web import pages
 from foundry.web.backend import BackendAuth
 from foundry.web.context import CsrfFailed, SignInRequired
 from foundry.web.live import Tabs
@@ -78,6 +80,15 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return HTMLResponse(page("Not found", f"<p>{message}</p>"), status_code=404)
 
 
+def page_routes() -> list[BaseRoute]:
+    """The ROUTES of every module in `foundry.web.pages`."""
+    routes: list[BaseRoute] = []
+    for info in sorted(pkgutil.iter_modules(pages.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{pages.__name__}.{info.name}")
+        routes.extend(getattr(module, "ROUTES", []))
+    return routes
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the web process's ASGI app."""
     settings = settings or Settings.from_env(Path(".foundry"))
@@ -98,16 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/health", health),
-            Route("/login", routes.login_form, methods=["GET"]),
-            Route("/login", routes.login, methods=["POST"]),
-            Route("/signup", routes.signup_form, methods=["GET"]),
-            Route("/signup", routes.signup, methods=["POST"]),
-            Route("/logout", routes.logout, methods=["POST"]),
-            Route("/", routes.home, methods=["GET"]),
-            Route("/programs", routes.create_program, methods=["POST"]),
-            Route("/p/{slug}/requirements", routes.requirements_page, methods=["GET"]),
-            Route("/p/{slug}/requirements", routes.create_requirement, methods=["POST"]),
-            Route("/live/{tab}", routes.live_stream),
+            *page_routes(),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
             Mount("/assets", StaticFiles(directory=ASSETS, check_dir=False), name="assets"),
         ],

@@ -1,0 +1,51 @@
+"""The programs list."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from foundry.client.errors import FunctionError
+from foundry.web import live_forms
+from foundry.web.context import checked_form, signed_in
+from foundry.web.ui import programs
+from foundry.web.ui.shell import page, region
+
+
+async def home(request: Request) -> Response:
+    """GET /: the organisation's programs, live."""
+    signed = await signed_in(request)
+    if signed.org_id is None:
+        return HTMLResponse(
+            page("Programs", "<p>You do not belong to an organisation yet.</p>", **signed.shell())
+        )
+    tab, html = await signed.tabs.open(signed.token, [programs.programs_region(signed.org_id)])
+    content = region("programs", html["programs"], tab.ts) + programs.new_program_form(
+        signed.session.csrf, tab.id
+    )
+    return HTMLResponse(page("Programs", content, tab_id=tab.id, **signed.shell()))
+
+
+async def create_program(request: Request) -> Response:
+    """POST /programs (live form)."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    values = {k: str(form.get(k, "")).strip() for k in ("name", "clientName")}
+    tab = signed.tabs.get(str(form.get("tab", "")))
+    if tab is None:
+        return live_forms.form_answer("<p role='alert'>This page expired; reload it.</p>", 409)
+    try:
+        await tab.client.mutation("programs:create", {"orgId": signed.org_id, **values})
+    except FunctionError as error:
+        html = programs.new_program_form(
+            signed.session.csrf, tab.id, error.message, live_forms.error_field(error.data), values
+        )
+        return live_forms.form_answer(html)
+    return live_forms.regions_answer(tab, ["programs"])
+
+
+ROUTES = [
+    Route("/", home, methods=["GET"]),
+    Route("/programs", create_program, methods=["POST"]),
+]
