@@ -23,6 +23,7 @@ BENCHMARKS = {
     "reactive": "foundry.bench.reactive",
     "domain": "foundry.bench.domain",
     "web": "foundry.bench.web",
+    "agent": "foundry.bench.agent",
 }
 
 Serve = Callable[[str, int, Path], None]

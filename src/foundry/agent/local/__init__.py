@@ -1,0 +1,1 @@
+"""The local provider: offline analysis (algorithms/) with labelled heuristic fallbacks."""
