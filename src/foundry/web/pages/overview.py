@@ -1,0 +1,24 @@
+"""The program overview (mission control)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from foundry.web.context import program_by_slug, signed_in
+from foundry.web.ui import overview
+from foundry.web.ui.shell import page
+
+
+async def overview_page(request: Request) -> Response:
+    """GET /p/{slug}: KPIs, pipeline, workstream health, attention and activity, all live."""
+    signed = await signed_in(request)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    tab, html = await signed.tabs.open(signed.token, overview.regions(program))
+    crumbs = [("Programs", "/"), (program["name"], f"/p/{program['slug']}")]
+    shell = {**signed.shell(), "program": program, "breadcrumbs": crumbs, "tab_id": tab.id}
+    return HTMLResponse(page(program["name"], overview.dashboard(program, html, tab.ts), **shell))
+
+
+ROUTES = [Route("/p/{slug}", overview_page, methods=["GET"])]
