@@ -42,7 +42,11 @@
       .then(function (response) { return response.json(); })
       .then(function (answer) {
         (answer.regions || []).forEach(function (u) { apply(u.region, u.ts, u.html); });
-        if (answer.form !== undefined) window.Idiomorph.morph(form, answer.form, { morphStyle: "innerHTML" });
+        if (answer.form !== undefined) {
+          // A whole <form> replaces this one; bare contents go inside it.
+          var whole = /^\s*<form[\s>]/i.test(answer.form);
+          window.Idiomorph.morph(form, answer.form, { morphStyle: whole ? "outerHTML" : "innerHTML" });
+        }
         if (answer.ok && !answer.form) form.reset();
       })
       .catch(function () { if (banner) banner.hidden = false; })
