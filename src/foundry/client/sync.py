@@ -145,6 +145,11 @@ class AsyncClient:
         return self._state.max_observed_ts
 
     @property
+    def session_id(self) -> str:
+        """The id this client's Connect carries (stable across reconnects)."""
+        return str(self._state.session_id)
+
+    @property
     def connection_count(self) -> int:
         """How many sockets the client has opened (1 until the first reconnect)."""
         return self._state.connection_count

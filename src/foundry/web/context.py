@@ -7,13 +7,14 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
 from foundry.web.backend import AuthFailed
-from foundry.web.live import Tabs
+from foundry.web.live import Region, Tab, Tabs
 from foundry.web.sessions import COOKIE, SessionStore, WebSession
 
 
@@ -31,6 +32,7 @@ class Signed:
 
     request: Request
     session: WebSession
+    chrome: Markup | None = None
 
     @property
     def store(self) -> SessionStore:
@@ -58,9 +60,33 @@ class Signed:
         async with HttpClient(self.request.app.state.backend_url, await self.token()) as http:
             return await http.query(path, args)
 
+    async def open_tab(
+        self, program: dict[str, Any] | None, regions: list[Region]
+    ) -> tuple[Tab, dict[str, str]]:
+        """Open this page's tab: its regions plus the header's (bell, and presence on programs)."""
+        from foundry.web.ui import chrome
+
+        path = self.request.url.path
+        extra = [] if self.org_id is None else [chrome.bell_region(self.org_id)]
+        if program is not None:
+            extra.append(chrome.presence_region(program, path, self.session.user))
+        tab, html = await self.tabs.open(self.token, [*regions, *extra])
+        if program is not None:
+            await chrome.enter_presence(tab, program, path)
+        theme = chrome.theme_from(dict(self.request.cookies))
+        self.chrome = chrome.header_widgets(self.session.csrf, theme, html, tab.ts, program, path)
+        return tab, html
+
     def shell(self) -> dict[str, Any]:
         """What the page shell needs."""
-        return {"user": self.session.user, "csrf": self.session.csrf}
+        from foundry.web.ui import chrome
+
+        return {
+            "user": self.session.user,
+            "csrf": self.session.csrf,
+            "theme": chrome.theme_from(dict(self.request.cookies)),
+            "chrome": self.chrome,
+        }
 
 
 async def signed_in(request: Request) -> Signed:

@@ -15,7 +15,7 @@ async def overview_page(request: Request) -> Response:
     """GET /p/{slug}: KPIs, pipeline, workstream health, attention and activity, all live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab, html = await signed.tabs.open(signed.token, overview.regions(program))
+    tab, html = await signed.open_tab(program, overview.regions(program))
     crumbs = [("Programs", "/"), (program["name"], f"/p/{program['slug']}")]
     shell = {**signed.shell(), "program": program, "breadcrumbs": crumbs, "tab_id": tab.id}
     return HTMLResponse(page(program["name"], overview.dashboard(program, html, tab.ts), **shell))

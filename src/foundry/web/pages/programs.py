@@ -20,7 +20,7 @@ async def home(request: Request) -> Response:
         return HTMLResponse(
             page("Programs", "<p>You do not belong to an organisation yet.</p>", **signed.shell())
         )
-    tab, html = await signed.tabs.open(signed.token, [programs.programs_region(signed.org_id)])
+    tab, html = await signed.open_tab(None, [programs.programs_region(signed.org_id)])
     content = region("programs", html["programs"], tab.ts) + programs.new_program_form(
         signed.session.csrf, tab.id
     )

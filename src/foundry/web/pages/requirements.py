@@ -18,7 +18,7 @@ async def requirements_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     filters = requirements.filters_from(dict(request.query_params))
-    tab, html = await signed.tabs.open(signed.token, [requirements.table_region(program, filters)])
+    tab, html = await signed.open_tab(program, [requirements.table_region(program, filters)])
     content = (
         requirements.filters_form(program, filters)
         + requirements.create_form(program, signed.session.csrf, tab.id)

@@ -28,7 +28,7 @@ async def board_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     board = tasks.board_region(program, signed.session.csrf)
-    tab, html = await signed.tabs.open(signed.token, [board])
+    tab, html = await signed.open_tab(program, [board])
     content = (
         tasks.ASSETS + tasks.board_intro(program) + region("task-board", html["task-board"], tab.ts)
     )
@@ -57,7 +57,7 @@ async def list_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     filters = tasks.filters_from(dict(request.query_params))
-    tab, html = await signed.tabs.open(signed.token, [tasks.list_region(program, filters)])
+    tab, html = await signed.open_tab(program, [tasks.list_region(program, filters)])
     content = (
         tasks.tabs_nav(program, "list")
         + tasks.filters_form(program, filters)
@@ -92,7 +92,7 @@ async def task_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     task = await _task_in(signed, program, request.path_params["taskId"])
     regions = [tasks.detail_region(program, task["_id"]), tasks.subtasks_region(task["_id"])]
-    tab, html = await signed.tabs.open(signed.token, regions)
+    tab, html = await signed.open_tab(program, regions)
     content = (
         tasks.STYLES
         + region("task-detail", html["task-detail"], tab.ts)

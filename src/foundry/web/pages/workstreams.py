@@ -18,7 +18,7 @@ async def workstreams_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     forms = workstreams.FormContext(signed.session.csrf)
-    tab, _ = await signed.tabs.open(signed.token, [workstreams.grid_region(program, forms)])
+    tab, _ = await signed.open_tab(program, [workstreams.grid_region(program, forms)])
     forms.tab_id = tab.id
     content = workstreams.cards_page(tab)
     shell = workstreams.shell_of(signed.shell(), program, tab.id)
@@ -32,7 +32,7 @@ async def workstream_page(request: Request) -> Response:
     listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
     ws = workstreams.find(listing["page"], request.path_params["shortCode"])
     forms = workstreams.FormContext(signed.session.csrf)
-    tab, _ = await signed.tabs.open(signed.token, workstreams.detail_regions(program, ws, forms))
+    tab, _ = await signed.open_tab(program, workstreams.detail_regions(program, ws, forms))
     forms.tab_id = tab.id
     shell = workstreams.shell_of(signed.shell(), program, tab.id, ws)
     return HTMLResponse(page(ws["name"], workstreams.detail_page(tab), **shell))

@@ -21,4 +21,6 @@ def page(title: str, content: str, **context: Any) -> str:
     context.setdefault("tab_id", None)
     context.setdefault("csrf", None)
     context.setdefault("breadcrumbs", [])
+    context.setdefault("theme", "light")
+    context.setdefault("chrome", None)
     return render("shell/layout.html", title=title, content=content, **context)
