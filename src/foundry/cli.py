@@ -24,6 +24,7 @@ BENCHMARKS = {
     "domain": "foundry.bench.domain",
     "web": "foundry.bench.web",
     "agent": "foundry.bench.agent",
+    "sandbox": "foundry.bench.sandbox",
 }
 
 Serve = Callable[[str, int, Path], None]

@@ -1,0 +1,209 @@
+"""Agent runs and finalization of one session.
+
+A run: executing → the runner works (auto-commits every few seconds while files change) →
+change summary, auto-commit, push → completion callback → ready. A run that crashes, times out
+or is stopped fails the session: its processes are killed and its files removed (the record and
+logs stay). Finalize: finalizing → final commit and push → completed, runtime released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foundry.sandbox import callbacks, knobs
+from foundry.sandbox.gitops import GitError
+from foundry.sandbox.runner_protocol import Runner, RunResult, Runtime
+from foundry.sandbox.session import Session
+from foundry.sandbox.status import RuntimeMode, SandboxStatus, now_iso
+
+
+@dataclass
+class SessionRunContext:
+    """The `RunContext` a runner gets."""
+
+    session: Session
+    session_id: str
+    workspace: Path
+    runtime: Runtime
+    gateway_url: str | None = None
+    gateway_token: str | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def log(self, line: str, *, stream: str = "agent", metadata: Any = None) -> None:
+        """Append a (redacted) line to the session's log."""
+        self.session.log.append("info" if stream == "agent" else stream, line, metadata)
+
+    async def next_message(self) -> str | None:
+        """The next pending chat message, or None."""
+        try:
+            return self.session.inbox.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+
+    def stop_requested(self) -> bool:
+        """True once a stop, a timeout or the TTL asked the run to end."""
+        return self.session.stop_event.is_set()
+
+    def files_changed(self) -> None:
+        """Mark the workspace dirty for the next auto-commit."""
+        self.changed.set()
+
+
+async def run_agent(
+    session: Session, runner: Runner, prompt: str, config: dict[str, Any], timeout_s: float
+) -> None:
+    """Run `runner` on `prompt` and bring the session back to ready (or failed)."""
+    assert session.runtime is not None  # execute only starts runs on a ready session
+    ctx = SessionRunContext(session, session.id, session.paths.workspace, session.runtime)
+    await session.set_runtime_mode(RuntimeMode.EXECUTING)
+    started = time.monotonic()
+    autocommit = asyncio.ensure_future(_autocommit(session, ctx))
+    try:
+        result = await asyncio.wait_for(runner.run(ctx, prompt, config), timeout_s)
+    except TimeoutError:
+        session.stop_event.set()
+        result = RunResult(False, "timed out", f"the agent ran past its {timeout_s:g}s timeout")
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        result = RunResult(False, "crashed", f"the agent crashed: {type(error).__name__}: {error}")
+    finally:
+        autocommit.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await autocommit
+    elapsed = time.monotonic() - started
+    files, commit_sha = await _summarise_and_commit(session)
+    level = "info" if result.ok else "error"
+    session.log.append(
+        level,
+        f"Execution complete | {elapsed:.1f}s | {result.summary}"
+        + (f" | {result.error}" if result.error else ""),
+    )
+    body: dict[str, Any] = {
+        "session_id": session.id,
+        "status": "completed" if result.ok else "failed",
+        "commitSha": commit_sha,
+        "filesChanged": len(files),
+    }
+    if result.error:
+        body["error"] = result.error
+    callbacks.fire(completion_url(session), session.record.get("hookSecret"), body)
+    run = {
+        **session.record.get("run", {}),
+        "finishedAt": now_iso(),
+        "ok": result.ok,
+        "summary": result.summary,
+        "error": result.error,
+    }
+    if result.ok:
+        await session.transition(
+            SandboxStatus.READY,
+            "Execution finished",
+            run=run,
+            filesChanged=len(files),
+            lastCommitSha=commit_sha,
+        )
+        await session.set_runtime_mode(RuntimeMode.IDLE)
+        session.stop_event.clear()
+        return
+    await session.transition(
+        SandboxStatus.FAILED,
+        f"Run failed: {result.error}",
+        run=run,
+        error=result.error,
+        filesChanged=len(files),
+    )
+    await session.set_runtime_mode(RuntimeMode.HIBERNATING)
+    await session.release_runtime()
+    session.paths.remove()
+
+
+async def _autocommit(session: Session, ctx: SessionRunContext) -> None:
+    while True:
+        await ctx.changed.wait()
+        await asyncio.sleep(knobs.AUTOCOMMIT_DEBOUNCE_S)  # debounce: commit after quiet time
+        ctx.changed.clear()
+        with contextlib.suppress(GitError):
+            sha = await session.git.commit_all(f"wip: auto-sync [sandbox:{session.id}]")
+            if sha:
+                session.log.append("system", f"Auto-committed {sha[:12]}", {"commitSha": sha})
+
+
+async def _summarise_and_commit(session: Session) -> tuple[list[dict[str, str]], str | None]:
+    base = session.record.get("baseSha") or "HEAD"
+    files, diffs = await session.git.changes(base)
+    session.log.append(
+        "system",
+        f"{len(files)} files changed",
+        {"fileChangeSummary": {"files": files, "diffs": diffs, "totalFiles": len(files)}},
+    )
+    try:
+        sha = await session.git.commit_all(
+            f"chore(sandbox): auto-commit after execution [sandbox:{session.id}]"
+        )
+    except GitError as error:
+        session.log.append("error", str(error))
+        return files, None
+    if sha:
+        pushed = await session.git.push(session.record["worktreeBranch"])
+        session.log.append(
+            "system" if pushed.ok else "error",
+            f"Pushed {sha[:12]} to {session.record['worktreeBranch']}"
+            if pushed.ok
+            else f"Push failed: {pushed.stderr.strip()[-300:]}",
+        )
+    return files, sha or session.record.get("lastCommitSha")
+
+
+async def finalize(session: Session, message: str | None, push: bool) -> dict[str, Any]:
+    """Stop any run, make the final commit, push, and complete the session."""
+    if session.run_task is not None and not session.run_task.done():
+        session.stop_event.set()
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(session.run_task), 120)
+    await session.transition(SandboxStatus.FINALIZING)
+    files, _ = await session.git.changes(session.record.get("baseSha") or "HEAD")
+    sha = await session.git.commit_all(
+        message or f"chore(sandbox): final commit [sandbox:{session.id}]"
+    )
+    sha = sha or await session.git.head()
+    if push:
+        pushed = await session.git.push(session.record["worktreeBranch"])
+        if not pushed.ok:
+            error = f"push failed: {pushed.stderr.strip()[-300:]}"
+            await session.transition(SandboxStatus.FAILED, error, error=error)
+            await session.release_runtime()
+            raise GitError(error)
+    await session.transition(
+        SandboxStatus.COMPLETED, "Session completed", lastCommitSha=sha, filesChanged=len(files)
+    )
+    await session.set_runtime_mode(RuntimeMode.HIBERNATING)
+    await session.release_runtime()
+    callbacks.fire(
+        completion_url(session),
+        session.record.get("hookSecret"),
+        {
+            "session_id": session.id,
+            "status": "completed",
+            "commitSha": sha,
+            "filesChanged": len(files),
+        },
+    )
+    return {
+        "sandboxId": session.id,
+        "status": "completed",
+        "completedAt": now_iso(),
+        "commitSha": sha,
+        "filesChanged": len(files),
+    }
+
+
+def completion_url(session: Session) -> str | None:
+    """Where completion events go: `<callbackUrl>/completion`."""
+    base = session.record.get("callbackUrl")
+    return f"{base.rstrip('/')}/completion" if base else None

@@ -1,0 +1,35 @@
+"""Serving an ASGI app (the gateway, or a test's fake upstream) on a real port."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+STARTUP_TIMEOUT_S = 10.0
+
+
+@contextlib.asynccontextmanager
+async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[str]:
+    """Run `app` with uvicorn in this event loop until the block ends; yields its base URL."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STARTUP_TIMEOUT_S
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError(f"server on {host}:{port} stopped during start-up")
+        if loop.time() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"server on {host}:{port} did not start in {STARTUP_TIMEOUT_S}s")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -1,0 +1,25 @@
+"""Sandbox runtimes, by name. Adding one is one module plus one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from foundry.sandbox.runtimes.base import RuntimeBackend
+
+
+def _bwrap() -> RuntimeBackend:
+    from foundry.sandbox.runtimes.bwrap import BwrapBackend
+
+    return BwrapBackend()
+
+
+BACKENDS: dict[str, Callable[[], RuntimeBackend]] = {"bwrap": _bwrap}
+"""Factories of the runtimes this worker can use, by the name `FOUNDRY_SANDBOX_RUNTIME` takes."""
+
+
+def backend(name: str) -> RuntimeBackend:
+    """The runtime backend called `name`."""
+    factory = BACKENDS.get(name)
+    if factory is None:
+        raise ValueError(f"unknown sandbox runtime {name!r}; known: {', '.join(BACKENDS)}")
+    return factory()
