@@ -2,52 +2,37 @@
 
 from __future__ import annotations
 
-import os
+from foundry.env import env_float, env_int
 
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
-
-
-def _int(name: str, default: int) -> int:
-    return int(_float(name, default))
-
-
-MAX_TURNS = _int("FOUNDRY_AGENT_MAX_TURNS", 50)
+MAX_TURNS = env_int("FOUNDRY_AGENT_MAX_TURNS", 50)
 """Model calls one builtin run may make."""
 
-MAX_TOKENS = _int("FOUNDRY_AGENT_MAX_TOKENS", 2_000_000)
+MAX_TOKENS = env_int("FOUNDRY_AGENT_MAX_TOKENS", 2_000_000)
 """Input plus output tokens one builtin run may use."""
 
-MAX_WALL_S = _float("FOUNDRY_AGENT_MAX_WALL_S", 1800.0)
+MAX_WALL_S = env_float("FOUNDRY_AGENT_MAX_WALL_S", 1800.0)
 """Wall time of one builtin run, checked before every model call."""
 
-MAX_REPLY_TOKENS = _int("FOUNDRY_AGENT_MAX_REPLY_TOKENS", 8192)
+MAX_REPLY_TOKENS = env_int("FOUNDRY_AGENT_MAX_REPLY_TOKENS", 8192)
 """`max_tokens` asked of the model for one reply."""
 
-LOOP_REPEATS = _int("FOUNDRY_AGENT_LOOP_REPEATS", 4)
+LOOP_REPEATS = env_int("FOUNDRY_AGENT_LOOP_REPEATS", 4)
 """Identical consecutive actions after which the builtin run stops as looping."""
 
-MAX_FORMAT_ERRORS = _int("FOUNDRY_AGENT_MAX_FORMAT_ERRORS", 3)
+MAX_FORMAT_ERRORS = env_int("FOUNDRY_AGENT_MAX_FORMAT_ERRORS", 3)
 """Consecutive malformed model replies after which the builtin run gives up."""
 
-COMMAND_TIMEOUT_S = _float("FOUNDRY_AGENT_COMMAND_TIMEOUT_S", 120.0)
+COMMAND_TIMEOUT_S = env_float("FOUNDRY_AGENT_COMMAND_TIMEOUT_S", 120.0)
 """Longest one `run_command` tool call may run inside the sandbox."""
 
-MODEL_TIMEOUT_S = _float("FOUNDRY_AGENT_MODEL_TIMEOUT_S", 300.0)
+MODEL_TIMEOUT_S = env_float("FOUNDRY_AGENT_MODEL_TIMEOUT_S", 300.0)
 """Longest one model call may take."""
 
-TOOL_OUTPUT_CHARS = _int("FOUNDRY_AGENT_TOOL_OUTPUT_CHARS", 20_000)
+TOOL_OUTPUT_CHARS = env_int("FOUNDRY_AGENT_TOOL_OUTPUT_CHARS", 20_000)
 """Characters of one tool result shown to the model (the middle is elided past this)."""
 
-CLI_TIMEOUT_S = _float("FOUNDRY_AGENT_CLI_TIMEOUT_S", 600.0)
+CLI_TIMEOUT_S = env_float("FOUNDRY_AGENT_CLI_TIMEOUT_S", 600.0)
 """Default time limit of a `command` or `claude-code` run (the reference's timeoutMs)."""
 
-OUTPUT_POLL_S = _float("FOUNDRY_AGENT_OUTPUT_POLL_S", 0.2)
+OUTPUT_POLL_S = env_float("FOUNDRY_AGENT_OUTPUT_POLL_S", 0.2)
 """How often a CLI runner forwards new output lines to the log."""

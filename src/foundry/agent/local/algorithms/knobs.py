@@ -5,55 +5,34 @@ A knob's docstring says what it bounds; read them here, never as magic numbers i
 
 from __future__ import annotations
 
-import os
+from foundry.env import env_float, env_int
 
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
-
-
-REQUIREMENT_THRESHOLD = _float("FOUNDRY_LOCAL_REQUIREMENT_THRESHOLD", 2.0)
+REQUIREMENT_THRESHOLD = env_float("FOUNDRY_LOCAL_REQUIREMENT_THRESHOLD", 2.0)
 """Cue score a sentence needs before analyze-document calls it a requirement."""
 
-NFR_MIN_SCORE = _float("FOUNDRY_LOCAL_NFR_MIN_SCORE", 1.0)
+NFR_MIN_SCORE = env_float("FOUNDRY_LOCAL_NFR_MIN_SCORE", 1.0)
 """Lexicon score a non-functional category needs before it beats `functional`."""
 
-DUPLICATE_SIMILARITY = _float("FOUNDRY_LOCAL_DUPLICATE_SIMILARITY", 0.62)
+DUPLICATE_SIMILARITY = env_float("FOUNDRY_LOCAL_DUPLICATE_SIMILARITY", 0.62)
 """Hybrid similarity at or above which an extracted requirement duplicates an existing one."""
 
-UPDATE_SIMILARITY = _float("FOUNDRY_LOCAL_UPDATE_SIMILARITY", 0.40)
+UPDATE_SIMILARITY = env_float("FOUNDRY_LOCAL_UPDATE_SIMILARITY", 0.40)
 """Hybrid similarity at or above which an extracted requirement updates an existing one."""
 
-WORKSTREAM_MIN_SIMILARITY = _float("FOUNDRY_LOCAL_WORKSTREAM_MIN_SIMILARITY", 0.12)
+WORKSTREAM_MIN_SIMILARITY = env_float("FOUNDRY_LOCAL_WORKSTREAM_MIN_SIMILARITY", 0.12)
 """Similarity a workstream needs before it is suggested for a requirement."""
 
-DEPENDENCY_MIN_CONFIDENCE = _float("FOUNDRY_LOCAL_DEPENDENCY_MIN_CONFIDENCE", 0.35)
+DEPENDENCY_MIN_CONFIDENCE = env_float("FOUNDRY_LOCAL_DEPENDENCY_MIN_CONFIDENCE", 0.35)
 """Confidence below which a suggested dependency is dropped."""
 
-SPRINT_RISK_BUFFER_PERCENT = _float("FOUNDRY_LOCAL_SPRINT_RISK_BUFFER_PERCENT", 15.0)
+SPRINT_RISK_BUFFER_PERCENT = env_float("FOUNDRY_LOCAL_SPRINT_RISK_BUFFER_PERCENT", 15.0)
 """Share of raw team capacity held back as a risk buffer when the sprint config names none."""
 
-CODEBASE_MAX_FILES = _int("FOUNDRY_LOCAL_CODEBASE_MAX_FILES", 2000)
+CODEBASE_MAX_FILES = env_int("FOUNDRY_LOCAL_CODEBASE_MAX_FILES", 2000)
 """Source files analyze-codebase parses before it stops walking the tree."""
 
-CODEBASE_MAX_FILE_BYTES = _int("FOUNDRY_LOCAL_CODEBASE_MAX_FILE_BYTES", 200_000)
+CODEBASE_MAX_FILE_BYTES = env_int("FOUNDRY_LOCAL_CODEBASE_MAX_FILE_BYTES", 200_000)
 """Files larger than this are listed as nodes but not parsed."""
 
-EVIDENCE_MAX_FILES = _int("FOUNDRY_LOCAL_EVIDENCE_MAX_FILES", 5)
+EVIDENCE_MAX_FILES = env_int("FOUNDRY_LOCAL_EVIDENCE_MAX_FILES", 5)
 """Candidate files analyze-requirement cites as evidence."""
