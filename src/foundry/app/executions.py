@@ -437,6 +437,30 @@ def list_ai_usage(
     return q.order("desc").paginate(cursor, page_size(numItems))
 
 
+def _task_trail(
+    ctx: QueryCtx,
+    table: str,
+    programId: str,
+    taskId: str | None,
+    cursor: str | None,
+    numItems: float,
+) -> Any:
+    """A page of `table` for a program (or one of its tasks), newest first."""
+    _, program = get_program_for_member(ctx, programId)
+    org_id = program["orgId"]
+    if taskId is None:
+        q = ctx.db.query(table).with_index(
+            "by_program", lambda r: r.eq("orgId", org_id).eq("programId", programId)
+        )
+    else:
+        q = (
+            ctx.db.query(table)
+            .with_index("by_task", lambda r: r.eq("orgId", org_id).eq("taskId", taskId))
+            .filter(lambda d: d["programId"] == programId)
+        )
+    return q.order("desc").paginate(cursor, page_size(numItems))
+
+
 @query(args={"programId": v.id("programs"), "taskId": v.optional(v.id("tasks")), **PAGE})
 def list_agent_executions(
     ctx: QueryCtx,
@@ -446,19 +470,7 @@ def list_agent_executions(
     cursor: str | None = None,
 ) -> Any:
     """The program's agent executions, newest first, optionally for one task."""
-    _, program = get_program_for_member(ctx, programId)
-    org_id = program["orgId"]
-    if taskId is None:
-        q = ctx.db.query("agentExecutions").with_index(
-            "by_program", lambda r: r.eq("orgId", org_id).eq("programId", programId)
-        )
-    else:
-        q = (
-            ctx.db.query("agentExecutions")
-            .with_index("by_task", lambda r: r.eq("orgId", org_id).eq("taskId", taskId))
-            .filter(lambda d: d["programId"] == programId)
-        )
-    return q.order("desc").paginate(cursor, page_size(numItems))
+    return _task_trail(ctx, "agentExecutions", programId, taskId, cursor, numItems)
 
 
 @query(args={"programId": v.id("programs"), "taskId": v.optional(v.id("tasks")), **PAGE})
@@ -470,16 +482,4 @@ def list_audit_records(
     cursor: str | None = None,
 ) -> Any:
     """The program's execution audit trail, newest first, optionally for one task."""
-    _, program = get_program_for_member(ctx, programId)
-    org_id = program["orgId"]
-    if taskId is None:
-        q = ctx.db.query("executionAuditRecords").with_index(
-            "by_program", lambda r: r.eq("orgId", org_id).eq("programId", programId)
-        )
-    else:
-        q = (
-            ctx.db.query("executionAuditRecords")
-            .with_index("by_task", lambda r: r.eq("orgId", org_id).eq("taskId", taskId))
-            .filter(lambda d: d["programId"] == programId)
-        )
-    return q.order("desc").paginate(cursor, page_size(numItems))
+    return _task_trail(ctx, "executionAuditRecords", programId, taskId, cursor, numItems)
