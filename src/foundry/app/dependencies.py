@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from foundry.app.model.access import Member, get_for_member, get_in_program, get_program_for_member
-from foundry.app.model.audit import record_audit
+from foundry.app.model.audit import audit_entity
 from foundry.app.model.stats import adjust, status_move
 from foundry.app.programs import check_text
 from foundry.engine.context import MutationCtx, QueryCtx
@@ -116,16 +116,7 @@ def audit(
     ctx: MutationCtx, member: Member, dep: dict[str, Any], action: Any, text: str, **change: Any
 ) -> None:
     """Record one audit row about dependency `dep`."""
-    record_audit(
-        ctx,
-        member,
-        program_id=dep["programId"],
-        entity_type="workstreamDependency",
-        entity_id=dep["_id"],
-        action=action,
-        description=text,
-        **change,
-    )
+    audit_entity(ctx, member, "workstreamDependency", dep, action, text, **change)
 
 
 def do_delete(ctx: MutationCtx, member: Member, deps: Sequence[dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from foundry.app.model.access import Member, get_for_member, get_in_program, get_program_for_member
-from foundry.app.model.audit import Action, record_audit
+from foundry.app.model.audit import Action, audit_entity
 from foundry.app.model.stats import adjust, status_move
 from foundry.app.programs import check_text
 from foundry.app.tasks import TEXT_MAX, TITLE_MAX, check_move, do_create_task, ranks_at_end
@@ -114,17 +114,7 @@ def _audit(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> None:
-    record_audit(
-        ctx,
-        member,
-        program_id=doc["programId"],
-        entity_type=kind,
-        entity_id=doc["_id"],
-        action=action,
-        description=description,
-        before=before,
-        after=after,
-    )
+    audit_entity(ctx, member, kind, doc, action, description, before, after)
 
 
 def playbook_for_edit(

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from foundry.app.model.access import Member, get_for_member, get_in_program, get_program_for_member
-from foundry.app.model.audit import record_audit
+from foundry.app.model.audit import audit_entity
 from foundry.app.model.stats import adjust, counts_of
 from foundry.app.pipeline import STAGES, derive_stage, key_deltas, stage_keys, tasks_of
 from foundry.app.programs import check_text
@@ -179,16 +179,7 @@ def audit(
     ctx: MutationCtx, member: Member, req: Mapping[str, Any], action: Any, text: str, **change: Any
 ) -> None:
     """Record one audit row about requirement `req`."""
-    record_audit(
-        ctx,
-        member,
-        program_id=req["programId"],
-        entity_type="requirement",
-        entity_id=req["_id"],
-        action=action,
-        description=f"{req['refId']}: {text}",
-        **change,
-    )
+    audit_entity(ctx, member, "requirement", req, action, f"{req['refId']}: {text}", **change)
 
 
 def do_create(

@@ -16,7 +16,7 @@ from foundry.app.model.access import (
     get_in_program,
     get_program_for_member,
 )
-from foundry.app.model.audit import Action, record_audit
+from foundry.app.model.audit import Action, audit_entity
 from foundry.app.model.stats import adjust, status_move
 from foundry.app.programs import check_text
 from foundry.app.tasks import BULK_MAX, check_move, do_update_task
@@ -130,17 +130,7 @@ def _audit(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> None:
-    record_audit(
-        ctx,
-        member,
-        program_id=sprint["programId"],
-        entity_type="sprint",
-        entity_id=sprint["_id"],
-        action=action,
-        description=description,
-        before=before,
-        after=after,
-    )
+    audit_entity(ctx, member, "sprint", sprint, action, description, before, after)
 
 
 @mutation(args={"programId": v.id("programs"), "workstreamId": v.id("workstreams"), **EDITABLE})

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from foundry.app.model.access import Member, get_for_member
-from foundry.app.model.audit import Action, record_audit
+from foundry.app.model.audit import Action, audit_entity, record_audit
 from foundry.app.programs import check_text
 from foundry.app.tasks import (
     SUBTASKS_MAX,
@@ -139,17 +139,7 @@ def _audit(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> None:
-    record_audit(
-        ctx,
-        member,
-        program_id=subtask["programId"],
-        entity_type="subtask",
-        entity_id=subtask["_id"],
-        action=action,
-        description=description,
-        before=before,
-        after=after,
-    )
+    audit_entity(ctx, member, "subtask", subtask, action, description, before, after)
 
 
 def subtask_for_member(

@@ -15,7 +15,7 @@ from typing import Any
 
 from foundry.app import dependencies
 from foundry.app.model.access import Member, get_for_member, get_program_for_member
-from foundry.app.model.audit import record_audit
+from foundry.app.model.audit import audit_entity
 from foundry.app.model.stats import adjust, counts_of, status_move
 from foundry.app.pipeline import summarize
 from foundry.app.programs import check_text
@@ -141,16 +141,7 @@ def audit(
     ctx: MutationCtx, member: Member, ws: dict[str, Any], action: Any, text: str, **change: Any
 ) -> None:
     """Record one audit row about workstream `ws`."""
-    record_audit(
-        ctx,
-        member,
-        program_id=ws["programId"],
-        entity_type="workstream",
-        entity_id=ws["_id"],
-        action=action,
-        description=text,
-        **change,
-    )
+    audit_entity(ctx, member, "workstream", ws, action, text, **change)
 
 
 def do_create(

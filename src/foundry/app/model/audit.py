@@ -59,3 +59,27 @@ def record_audit(
     if changes:
         row["changes"] = changes
     return ctx.db.insert("auditLog", row)
+
+
+def audit_entity(
+    ctx: MutationCtx,
+    member: Member,
+    entity_type: str,
+    doc: Mapping[str, Any],
+    action: Action,
+    description: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> str:
+    """`record_audit` for a program document: its program and id come from `doc`."""
+    return record_audit(
+        ctx,
+        member,
+        program_id=doc["programId"],
+        entity_type=entity_type,
+        entity_id=doc["_id"],
+        action=action,
+        description=description,
+        before=before,
+        after=after,
+    )
