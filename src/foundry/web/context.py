@@ -86,6 +86,7 @@ class Signed:
             "csrf": self.session.csrf,
             "theme": chrome.theme_from(dict(self.request.cookies)),
             "chrome": self.chrome,
+            "path": self.request.url.path,
         }
 
 

@@ -130,3 +130,22 @@
     else if (event.key === "t" && slug) window.location.assign("/p/" + slug + "/tasks");
   });
 })();
+// On narrow screens the sidebar folds behind the Menu button; without script it stays open.
+(function () {
+  "use strict";
+  var button = document.querySelector(".nav-toggle");
+  var sidebar = document.getElementById("sidebar");
+  if (!button || !sidebar) return;
+  var narrow = window.matchMedia("(max-width: 800px)");
+  function apply() {
+    button.hidden = !narrow.matches;
+    var open = button.getAttribute("aria-expanded") === "true";
+    sidebar.classList.toggle("folded", narrow.matches && !open);
+  }
+  button.addEventListener("click", function () {
+    button.setAttribute("aria-expanded", button.getAttribute("aria-expanded") === "true" ? "false" : "true");
+    apply();
+  });
+  narrow.addEventListener("change", apply);
+  apply();
+})();

@@ -7,6 +7,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from foundry.web.templating import render
+from foundry.web.ui.shell.nav import sidebar
 
 
 def region(name: str, html: str, ts: int) -> Markup:
@@ -23,4 +24,6 @@ def page(title: str, content: str, **context: Any) -> str:
     context.setdefault("breadcrumbs", [])
     context.setdefault("theme", "light")
     context.setdefault("chrome", None)
+    context.setdefault("path", "")
+    context["sidebar"] = sidebar(context["program"], context["path"]) if context["user"] else []
     return render("shell/layout.html", title=title, content=content, **context)
