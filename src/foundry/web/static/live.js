@@ -16,16 +16,47 @@
   }
   window.foundryApply = apply;
 
-  if (tab) {
-    var source = new EventSource("/live/" + encodeURIComponent(tab));
+  // The stream of one tab. If the server no longer knows the tab (it expired while the
+  // browser was offline, or the web process restarted), catch up in place: fetch this page
+  // afresh, morph in every region that is newer and follow the new tab. Typed input and the
+  // scroll position survive; a full reload happens only when the page cannot be fetched.
+  var source = null;
+  function connect(tabId) {
+    if (source) source.close();
+    source = new EventSource("/live/" + encodeURIComponent(tabId));
     source.addEventListener("region", function (event) {
       var update = JSON.parse(event.data);
       apply(update.region, update.ts, update.html);
     });
-    source.addEventListener("reload", function () { window.location.reload(); });
+    source.addEventListener("reload", function () { source.close(); catchUp(1000); });
     source.onopen = function () { if (banner) banner.hidden = true; };
     source.onerror = function () { if (banner) banner.hidden = false; }; // EventSource retries
   }
+  function catchUp(delay) {
+    if (banner) banner.hidden = false;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Catch-Up": "1" } })
+      .then(function (response) {
+        if (response.redirected) { window.location.reload(); return null; } // signed out
+        if (!response.ok) throw new Error("page unavailable");
+        return response.text();
+      })
+      .then(function (html) {
+        if (html === null) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var freshTab = fresh.body.dataset.tab;
+        if (!freshTab) { window.location.reload(); return; }
+        fresh.querySelectorAll("[data-region]").forEach(function (el) {
+          apply(el.dataset.region, Number(el.dataset.ts || 0), el.innerHTML);
+        });
+        body.dataset.tab = freshTab;
+        body.dataset.csrf = fresh.body.dataset.csrf || body.dataset.csrf;
+        document.querySelectorAll('input[name="tab"]').forEach(function (input) { input.value = freshTab; });
+        body.dispatchEvent(new CustomEvent("foundry:caught-up", { detail: { tab: freshTab } }));
+        connect(freshTab);
+      })
+      .catch(function () { window.setTimeout(function () { catchUp(Math.min(delay * 2, 15000)); }, delay); });
+  }
+  if (tab) connect(tab);
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
