@@ -6,11 +6,24 @@
   var tab = body.dataset.tab;
   var banner = document.getElementById("connection-banner");
 
+  // A live update must not take away what the user is doing: the focused field keeps its
+  // value and an open <details> (a reply or edit box) stays open.
+  var MORPH = {
+    morphStyle: "innerHTML",
+    ignoreActiveValue: true,
+    restoreFocus: true,
+    callbacks: {
+      beforeAttributeUpdated: function (name, node, mutation) {
+        return !(name === "open" && mutation === "remove" && node.tagName === "DETAILS");
+      },
+    },
+  };
+
   function apply(region, ts, html) {
     var el = document.querySelector('[data-region="' + region + '"]');
     if (!el) return false;
     if (Number(el.dataset.ts || 0) >= ts) return false; // never replace newer with older
-    window.Idiomorph.morph(el, html, { morphStyle: "innerHTML" });
+    window.Idiomorph.morph(el, html, MORPH);
     el.dataset.ts = String(ts);
     return true;
   }

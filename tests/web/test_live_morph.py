@@ -1,0 +1,33 @@
+"""A live update morphs a region without taking away what the user is doing there."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import Stack
+from tests.web.test_requirement_detail import backend, new_requirement, url
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_open_reply_box_keeps_its_text_while_others_comment(demo: Page, stack: Stack) -> None:
+    req_id, _ = new_requirement(stack)
+    client, _, _ = backend(stack)
+    on = {"entityType": "requirement", "entityId": req_id}
+    with client:
+        client.mutation("comments:create", {**on, "content": "First thoughts"})
+    demo.goto(url(stack, req_id))
+    reply_box = demo.locator("details.comment-reply").first
+    reply_box.locator("summary").click()
+    draft = reply_box.locator("textarea")
+    draft.fill("a reply I am still writing")
+
+    client, _, _ = backend(stack)
+    with client:
+        client.mutation("comments:create", {**on, "content": "Someone else chimes in"})
+    expect(demo.locator(".comment p", has_text="Someone else chimes in")).to_be_visible(timeout=10_000)
+
+    expect(reply_box).to_have_attribute("open", "")
+    expect(draft).to_have_value("a reply I am still writing")
+    expect(draft).to_be_focused()
