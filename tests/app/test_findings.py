@@ -191,3 +191,36 @@ async def test_tenancy(app: Harness) -> None:
         with pytest.raises(NotFoundError):
             await call
     assert await statuses(alice, ids) == ["pending"] * 4
+
+
+async def test_members_propose_findings_and_edits_keep_a_title(app: Harness) -> None:
+    alice, carl, mallory, program_id, ids = await setup(app)
+    doc_id = (await alice.query("findings:get", findingId=ids[0]))["documentId"]
+    proposed = [{"type": "requirement", "confidence": "high", "data": {"title": "Punch-out"}}]
+    new = await alice.mutation("findings:propose", documentId=doc_id, findings=proposed)
+    row = await alice.query("findings:get", findingId=new[0])
+    assert (row["status"], row["data"]["title"], row["documentId"]) == (
+        "pending",
+        "Punch-out",
+        doc_id,
+    )
+    assert (await alice.query("findings:counts", programId=program_id))["pending"] == 5
+    with pytest.raises(ForbiddenError):
+        await carl.mutation("findings:propose", documentId=doc_id, findings=proposed)
+    with pytest.raises(NotFoundError):
+        await mallory.mutation("findings:propose", documentId=doc_id, findings=proposed)
+    with pytest.raises(ArgumentError) as info:
+        await alice.mutation("findings:propose", documentId=doc_id, findings=[
+            {"type": "risk", "confidence": "low", "data": ["not", "an", "object"]},
+        ])  # fmt: skip
+    assert info.value.data["path"] == "findings[0].data"
+
+    with pytest.raises(ArgumentError) as info:
+        await alice.mutation("findings:edit", findingId=new[0], editedData={"title": "  "})
+    assert info.value.data["path"] == "data.title"
+    with pytest.raises(ArgumentError) as info:
+        await alice.mutation("findings:edit", findingId=ids[0], editedData={"name": "x" * 300})
+    assert info.value.data["path"] == "data.name"
+    assert await statuses(alice, [new[0], ids[0]]) == ["pending", "pending"]
+    await alice.mutation("findings:edit", findingId=new[0], editedData={"title": "Punch-out v2"})
+    assert (await alice.query("findings:get", findingId=new[0]))["status"] == "edited"

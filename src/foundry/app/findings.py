@@ -52,6 +52,18 @@ BULK_MAX = 200
 DATA_MAX_BYTES = 50_000
 EXCERPT_MAX = 5_000
 BULK_IDS = v.array(v.id("discoveryFindings"), max_length=BULK_MAX)
+PROPOSED = v.array(
+    v.object(
+        {
+            "type": v.literal(*TYPES),
+            "data": v.any(),
+            "confidence": v.literal(*CONFIDENCES),
+            "sourceExcerpt": v.optional(v.string()),
+            "suggestedWorkstream": v.optional(v.string()),
+        }
+    ),
+    max_length=500,
+)
 
 TABLES = {
     "discoveryFindings": define_table(
@@ -279,6 +291,22 @@ def create_from_finding(
     )
 
 
+TITLE_FIELDS = {
+    "requirement": ("title", "name"),
+    "risk": ("title", "name"),
+    "integration": ("name", "title"),
+    "decision": ("title", "name"),
+    "action_item": ("title", "name"),
+}
+
+
+def check_proposal(kind: str, data: dict[str, Any]) -> None:
+    """A reviewer's edit must keep what an import needs: a title (or name) and bounded text."""
+    names = TITLE_FIELDS[kind]
+    text_of(data, names, 200 if kind == "integration" else TITLE_MAX, required=True)
+    text_of(data, ("description", "details"), TEXT_MAX)
+
+
 def delete_imported(ctx: MutationCtx, member: Member, table: str, doc: dict[str, Any]) -> None:
     """Delete a row an import created, through its module's helper when it has one."""
     if table == "integrations":
@@ -364,8 +392,9 @@ def edit(ctx: MutationCtx, findingId: str, editedData: Any) -> None:
 def edit_many(ctx: MutationCtx, edits: list[dict[str, Any]]) -> int:
     """Edit up to BULK_MAX findings at once; all or none. Returns how many."""
     member, findings = _load(ctx, [e["findingId"] for e in edits])
-    for i, e in enumerate(edits):
+    for i, (finding, e) in enumerate(zip(findings, edits, strict=True)):
         check_data(e["editedData"], f"edits[{i}].editedData")
+        check_proposal(finding["type"], e["editedData"])
     moves = Moves(ctx, member)
     for finding, e in zip(findings, edits, strict=True):
         moves.move(finding, "edited", {"editedData": e["editedData"]})
@@ -452,18 +481,7 @@ def revert_import(ctx: MutationCtx, findingId: str) -> None:
         "programId": v.id("programs"),
         "documentId": v.id("documents"),
         "analysisId": v.optional(v.id("documentAnalyses")),
-        "findings": v.array(
-            v.object(
-                {
-                    "type": v.literal(*TYPES),
-                    "data": v.any(),
-                    "confidence": v.literal(*CONFIDENCES),
-                    "sourceExcerpt": v.optional(v.string()),
-                    "suggestedWorkstream": v.optional(v.string()),
-                }
-            ),
-            max_length=500,
-        ),
+        "findings": PROPOSED,
     }
 )
 def record(
@@ -477,10 +495,23 @@ def record(
     program = ctx.db.get(programId)
     if program is None:
         raise ArgumentError("programId does not exist", {"path": "programId"})
+    return do_record(ctx, program, documentId, findings, analysisId)
+
+
+def do_record(
+    ctx: MutationCtx,
+    program: dict[str, Any],
+    documentId: str,
+    findings: list[dict[str, Any]],
+    analysisId: str | None,
+) -> list[str]:
+    """Insert pending findings for one of the program's documents and count them."""
+    programId = program["_id"]
     get_in_program(ctx, "documents", documentId, program, "documentId")
-    ids = []
     for i, f in enumerate(findings):
         check_data(f["data"], f"findings[{i}].data")
+    ids = []
+    for f in findings:
         row = {
             "orgId": program["orgId"],
             "programId": programId,
@@ -494,6 +525,31 @@ def record(
             row["analysisId"] = analysisId
         ids.append(ctx.db.insert("discoveryFindings", row))
     adjust(ctx, program["orgId"], programId, {"discoveryFindings.pending": len(ids)})
+    return ids
+
+
+@mutation(args={"documentId": v.id("documents"), "findings": PROPOSED})
+def propose(ctx: MutationCtx, documentId: str, findings: list[dict[str, Any]]) -> list[str]:
+    """Add pending findings to a document of the caller's program, for review.
+
+    The entry point for analysis results computed outside the backend (the agent, calling with
+    the requesting user's token) and for findings a reviewer writes down by hand.
+    """
+    member, doc = get_for_member(ctx, "documents", documentId, write=True)
+    program = ctx.db.get(doc["programId"])
+    if program is None:
+        raise ArgumentError("the document's program no longer exists", {"path": "documentId"})
+    ids = do_record(ctx, program, documentId, findings, None)
+    noun = "finding" if len(ids) == 1 else "findings"
+    record_activity(
+        ctx,
+        member,
+        doc["programId"],
+        "findings_proposed",
+        f"{member.user_name} proposed {len(ids)} {noun} from {doc['fileName']}",
+        "document",
+        documentId,
+    )
     return ids
 
 
