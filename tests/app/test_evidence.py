@@ -116,3 +116,14 @@ async def test_tenancy(app: Harness) -> None:
         with pytest.raises(NotFoundError):
             await call
     assert len((await alice.query("evidence:list", requirementId=req, numItems=5))["page"]) == 1
+
+
+async def test_get_shows_one_piece_to_members_only(app: Harness) -> None:
+    alice, carl, mallory, _, req = await setup(app)
+    evidence_id = await alice.action("evidence:upload", requirementId=req, **file_args())
+    row = await carl.query("evidence:get", evidenceId=evidence_id)
+    assert (row["fileName"], row["entityId"], row["uploadedByName"]) == ("proof.png", req, "Alice")
+    with pytest.raises(NotFoundError):
+        await mallory.query("evidence:get", evidenceId=evidence_id)
+    with pytest.raises(AuthRequired):
+        await app.anonymous().query("evidence:get", evidenceId=evidence_id)

@@ -90,3 +90,67 @@ async def test_clients_read_but_do_not_write(app: Harness) -> None:
         await dana.mutation("programs:update", programId=program_id, name="Q")
     await alice.mutation("team:add", programId=program_id, userId=dana.user_id, role="developer")
     await dana.mutation("programs:update", programId=program_id, name="Q")
+
+
+async def test_create_with_setup_writes_program_workstreams_and_team_together(app: Harness) -> None:
+    alice, bob = await app.user("alice"), await app.user("bob")
+    org = await app.org("Acme", {"alice": (alice, "admin"), "bob": (bob, "member")})
+    made = await alice.mutation(
+        "programs:create_with_setup",
+        orgId=org,
+        name="Acme Replatform",
+        clientName="Acme",
+        targetPlatform="salesforce_b2b",
+        phase="build",
+        workstreams=[
+            {"name": "Catalog", "shortCode": "cat"},
+            {"name": "Data", "shortCode": "DATA"},
+        ],
+        team=[{"userId": bob.user_id, "role": "developer"}],
+    )
+    assert made["slug"] == "acme-replatform"
+    program = await alice.query("programs:get", programId=made["programId"])
+    assert program["phase"] == "build" and program["targetPlatform"] == "salesforce_b2b"
+    streams = await alice.query("workstreams:list", programId=made["programId"], numItems=10)
+    assert [(w["shortCode"], w["name"]) for w in streams["page"]] == [
+        ("CAT", "Catalog"),
+        ("DATA", "Data"),
+    ]
+    team = await alice.query("team:list", programId=made["programId"])
+    assert [(t["userId"], t["role"]) for t in team] == [(bob.user_id, "developer")]
+
+
+async def test_create_with_setup_refuses_bad_entries_and_writes_nothing(app: Harness) -> None:
+    alice, stranger = await app.user("alice"), await app.user("stranger")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    await app.org("Other", {"stranger": (stranger, "admin")})
+    base = {"orgId": org, "name": "P", "clientName": "C"}
+    bad = [
+        ({"workstreams": [{"name": "A", "shortCode": "A"}]}, "workstreams[0].shortCode"),
+        (
+            {"workstreams": [{"name": "A", "shortCode": "AA"}, {"name": "B", "shortCode": "aa"}]},
+            "workstreams[1].shortCode",
+        ),
+        ({"workstreams": [{"name": " ", "shortCode": "AA"}]}, "workstreams[0].name"),
+        (
+            {"workstreams": [], "team": [{"userId": stranger.user_id, "role": "qa"}]},
+            "team[0].userId",
+        ),
+        ({"workstreams": [], "name": ""}, "name"),
+    ]
+    for extra, path in bad:
+        with pytest.raises(ArgumentError) as info:
+            await alice.mutation("programs:create_with_setup", **{**base, **extra})
+        assert info.value.data["path"] == path
+    assert await alice.query("programs:list", orgId=org) == []
+    with pytest.raises(NotFoundError):
+        await stranger.mutation("programs:create_with_setup", **base, workstreams=[])
+
+
+def test_default_workstreams_have_valid_unique_codes() -> None:
+    from foundry.app.programs import PLATFORMS, default_workstreams
+    from foundry.app.workstreams import SHORT_CODE
+
+    for platform in (*PLATFORMS, None):
+        codes = [code for code, _ in default_workstreams(platform)]
+        assert len(codes) == len(set(codes)) and all(SHORT_CODE.match(c) for c in codes)

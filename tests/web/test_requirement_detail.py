@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from foundry.app.seed.acme_data import DEMO_LOGIN
 from foundry.client import SyncHttpClient
@@ -71,13 +72,13 @@ def test_a_comment_shows_in_another_browser_bold_and_without_script(
     theirs.goto(url(stack, req_id))
     theirs.evaluate("window.notReloaded = true")
     marker = secrets.token_hex(3)
-    mine.fill("textarea[name=content]", f"<script>alert(1)</script> **bold {marker}**")
+    mine.fill("#comment-content", f"<script>alert(1)</script> **bold {marker}**")
     mine.get_by_role("button", name="Add comment").click()
     their_comments = theirs.locator("[data-region=requirement-comments]")
     expect(their_comments.locator("strong", has_text=f"bold {marker}")).to_be_visible(timeout=5000)
     assert their_comments.locator("script").count() == 0
     assert theirs.locator("script:not([src])").count() == 0
-    expect(mine.locator("textarea[name=content]")).to_have_value("")
+    expect(mine.locator("#comment-content")).to_have_value("")
     assert theirs.evaluate("window.notReloaded") is True
     screenshot(theirs, "requirement-comment-live")
     first.close()
@@ -125,10 +126,23 @@ def test_unknown_and_other_programs_requirements_are_not_found(demo: Page, stack
 
 def test_accessibility_and_phone_width(browser: Browser, stack: Stack) -> None:
     req_id, _ = new_requirement(stack)
+    client, _, _ = backend(stack)
+    with client:  # a thread, an edited reply and a file, so their controls are checked too
+        on = {"entityType": "requirement", "entityId": req_id}
+        parent = client.mutation("comments:create", {**on, "content": "Looks **right**"})
+        reply = client.mutation("comments:create", {**on, "content": "Agreed", "parentId": parent})
+        client.mutation("comments:update", {"commentId": reply, "content": "Agreed, ship it"})
+        data = base64.b64encode(b"proof").decode()
+        client.action(
+            "evidence:upload",
+            {"requirementId": req_id, "fileName": "a-rather-long-file-name-for-a-phone-screen.txt",
+             "contentType": "text/plain", "dataBase64": data},
+        )  # fmt: skip
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = sign_in(context, stack)
     page.goto(url(stack, req_id))
     expect(page.locator("[data-region=requirement-history]")).to_be_visible()
+    expect(page.locator(".comment-replies [data-edited]")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"the page scrolls sideways on a phone ({width}px)"
     page.add_script_tag(url=stack.web_url + "/assets/axe-core/axe.min.js")
@@ -137,3 +151,111 @@ def test_accessibility_and_phone_width(browser: Browser, stack: Stack) -> None:
     assert serious == [], serious
     screenshot(page, "requirement-detail-phone")
     context.close()
+
+
+def test_reply_edit_and_delete_show_live_in_another_browser(browser: Browser, stack: Stack) -> None:
+    req_id, _ = new_requirement(stack)
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(url(stack, req_id))
+    theirs.goto(url(stack, req_id))
+    theirs.evaluate("window.notReloaded = true")
+    marker = secrets.token_hex(3)
+    mine.fill("#comment-content", f"Parent {marker}")
+    mine.get_by_role("button", name="Add comment").click()
+    parent = mine.locator(".comments > li.comment", has_text=f"Parent {marker}")
+    expect(parent).to_be_visible(timeout=5000)
+    # Reply in a thread under the parent.
+    parent.locator("summary", has_text="Reply").click()
+    parent.locator("textarea[name=content]").first.fill(f"Reply *{marker}*")
+    parent.get_by_role("button", name="Post reply").click()
+    their_parent = theirs.locator(".comments > li.comment", has_text=f"Parent {marker}")
+    their_reply = their_parent.locator(".comment-replies > li.comment")
+    expect(their_reply.locator("em", has_text=marker)).to_be_visible(timeout=5000)
+    # Edit the parent: it says "edited", in the other browser too.
+    parent.locator("> .comment-actions summary", has_text="Edit").click()
+    parent.locator("> .comment-actions textarea[id^=edit-]").fill(f"Parent {marker} (fixed)")
+    parent.get_by_role("button", name="Save edit").first.click()
+    expect(their_parent.locator("> .comment-body")).to_have_text(
+        f"Parent {marker} (fixed)", timeout=5000
+    )
+    expect(their_parent.locator("> p [data-edited]")).to_have_text("edited")
+    # An empty edit is refused beside the field with the text kept.
+    reply = parent.locator(".comment-replies > li.comment")
+    reply.locator("summary", has_text="Edit").click()
+    reply.locator("textarea[id^=edit-]").fill("   ")
+    reply.get_by_role("button", name="Save edit").click()
+    expect(reply.locator(".field-error")).to_contain_text("content", timeout=5000)
+    screenshot(mine, "requirement-comment-thread")
+    # Delete the reply, then the parent (gone for both).
+    mine.reload()
+    reply = mine.locator(".comment-replies > li.comment", has_text=marker)
+    reply.get_by_role("button", name="Delete").click()
+    expect(their_reply).to_have_count(0, timeout=5000)
+    mine.locator(".comments > li.comment", has_text=f"Parent {marker}").get_by_role(
+        "button", name="Delete"
+    ).click()
+    expect(their_parent).to_have_count(0, timeout=5000)
+    assert theirs.evaluate("window.notReloaded") is True
+    first.close()
+    second.close()
+
+
+def test_evidence_upload_list_download_and_delete(browser: Browser, stack: Stack) -> None:
+    req_id, _ = new_requirement(stack)
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(url(stack, req_id))
+    theirs.goto(url(stack, req_id))
+    name = f"report-{secrets.token_hex(3)}.txt"
+    content = b"all 42 checkout tests passed\n" * 10
+    form = mine.locator("form[aria-label='Attach evidence']")
+    form.locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "text/plain", "buffer": content}
+    )
+    form.get_by_role("button", name="Upload").click()
+    mine_row = mine.locator("[data-region=requirement-evidence] li", has_text=name)
+    expect(mine_row).to_be_visible(timeout=5000)
+    expect(mine_row).to_contain_text("290 B")
+    expect(mine_row).to_contain_text("Demo")
+    their_row = theirs.locator("[data-region=requirement-evidence] li", has_text=name)
+    expect(their_row).to_be_visible(timeout=5000)
+    with theirs.expect_download(timeout=10_000) as info:
+        their_row.get_by_role("link", name=name).click()
+    download = info.value
+    assert download.suggested_filename == name
+    assert Path(download.path()).read_bytes() == content
+    screenshot(mine, "requirement-evidence")
+    mine_row.get_by_role("button", name=f"Remove {name}").click()
+    expect(their_row).to_have_count(0, timeout=5000)
+    first.close()
+    second.close()
+
+
+def test_oversized_and_empty_files_are_refused_and_nothing_is_written(
+    demo: Page, stack: Stack
+) -> None:
+    req_id, _ = new_requirement(stack)
+    demo.goto(url(stack, req_id))
+    form = demo.locator("form[aria-label='Attach evidence']")
+    big: FilePayload = {
+        "name": "huge.bin",
+        "mimeType": "application/octet-stream",
+        "buffer": b"x" * (5 * 1024 * 1024 + 1),
+    }
+    form.locator("input[type=file]").set_input_files(big)
+    form.get_by_role("button", name="Upload").click()
+    expect(form.locator("#evidence-error")).to_contain_text("larger than 5.0 MiB", timeout=10_000)
+    form.locator("input[type=file]").set_input_files(
+        {"name": "empty.txt", "mimeType": "text/plain", "buffer": b""}
+    )
+    form.get_by_role("button", name="Upload").click()
+    expect(form.locator("#evidence-error")).to_contain_text("empty", timeout=5000)
+    expect(demo.locator("[data-region=requirement-evidence]")).to_contain_text(
+        "No evidence attached"
+    )
+    client, _, _ = backend(stack)
+    with client:
+        page = client.query("evidence:list", {"requirementId": req_id, "numItems": 10})
+    assert page["page"] == []
+    assert demo.goto(url(stack, req_id) + "/evidence/nonsense").status == 404  # type: ignore[union-attr]

@@ -238,3 +238,10 @@ def has_evidence(ctx: QueryCtx, entity: dict[str, Any], entity_type: str) -> boo
         .first()
     )
     return first is not None
+
+
+@query(args={"evidenceId": v.id("evidence")})
+def get(ctx: QueryCtx, evidenceId: str) -> Any:
+    """One piece of evidence (its name, size, uploader and what it is attached to)."""
+    _, row = get_for_member(ctx, "evidence", evidenceId)
+    return row

@@ -6,11 +6,13 @@ and validation; `do_*` helpers write, audit and schedule (call them only after t
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Any
 
 from foundry.app.model.access import Member, assert_org_access, get_program_for_member
 from foundry.app.model.audit import record_audit
+from foundry.app.team import PROGRAM_ROLES
 from foundry.engine.context import MutationCtx, QueryCtx
 from foundry.engine.errors import ArgumentError
 from foundry.engine.functions import mutation, query
@@ -231,3 +233,131 @@ def get(ctx: QueryCtx, programId: str) -> Any:
     """One program."""
     _, program = get_program_for_member(ctx, programId)
     return program
+
+
+# Workstreams a new program starts with, by target platform (short code, name); the wizard offers
+# them and anyone may type their own instead.
+COMMON_WORKSTREAMS = (
+    ("PM", "Program management"),
+    ("DATA", "Data migration"),
+    ("INT", "Integrations"),
+    ("QA", "Quality assurance"),
+)
+DEFAULT_WORKSTREAMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "magento": (("CAT", "Catalog"), ("CHK", "Cart and checkout"), ("B2B", "B2B accounts")),
+    "salesforce_b2b": (("CAT", "Catalog"), ("CHK", "Checkout"), ("ACC", "Buyer accounts")),
+    "bigcommerce_b2b": (("CAT", "Catalog"), ("CHK", "Checkout"), ("B2B", "B2B edition")),
+    "sitecore": (("CMS", "Content"), ("PERS", "Personalisation"), ("SRCH", "Search")),
+    "wordpress": (("CMS", "Content"), ("THEME", "Theme"), ("SEO", "SEO")),
+    "none": (("FE", "Front end"), ("BE", "Back end")),
+}
+SETUP_WORKSTREAMS_MAX = 30
+SETUP_TEAM_MAX = 100
+
+
+def default_workstreams(platform: str | None) -> builtins.list[tuple[str, str]]:
+    """The workstreams (short code, name) suggested for a program on `platform`."""
+    return [
+        *DEFAULT_WORKSTREAMS.get(platform or "none", DEFAULT_WORKSTREAMS["none"]),
+        *COMMON_WORKSTREAMS,
+    ]
+
+
+def check_setup(
+    ctx: QueryCtx, org_id: str, workstreams: Any, team: Any
+) -> tuple[builtins.list[dict[str, Any]], builtins.list[dict[str, Any]]]:
+    """The wizard's workstreams and team, checked; an ArgumentError naming the bad entry."""
+    from foundry.app.workstreams import SHORT_CODE
+
+    seen: set[str] = set()
+    streams = []
+    for i, ws in enumerate(workstreams):
+        name, code = ws["name"].strip(), ws["shortCode"].strip().upper()
+        check_text(f"workstreams[{i}].name", name, NAME_MAX, required=True)
+        if not SHORT_CODE.match(code):
+            raise ArgumentError(
+                f"workstreams[{i}].shortCode must be 2-6 uppercase letters or digits",
+                {"path": f"workstreams[{i}].shortCode"},
+            )
+        if code in seen:
+            raise ArgumentError(
+                f"workstreams[{i}].shortCode {code!r} is given twice",
+                {"path": f"workstreams[{i}].shortCode"},
+            )
+        seen.add(code)
+        streams.append({"name": name, "shortCode": code, "sortOrder": i + 1})
+    people: dict[str, str] = {}
+    for i, row in enumerate(team):
+        user_id = row["userId"]
+        membership = (
+            ctx.db.query("memberships")
+            .with_index("by_org_user", lambda q: q.eq("orgId", org_id).eq("userId", user_id))  # noqa: B023 - used at once
+            .unique()
+        )
+        if membership is None:
+            raise ArgumentError(
+                f"team[{i}].userId is not a member of the organisation",
+                {"path": f"team[{i}].userId"},
+            )
+        people[row["userId"]] = row["role"]
+    return streams, [{"userId": u, "role": r} for u, r in people.items()]
+
+
+@mutation(
+    args={
+        "orgId": v.id("organizations"),
+        "name": v.string(),
+        "clientName": v.string(),
+        "slug": v.optional(v.string()),
+        **{k: val for k, val in EDITABLE.items() if k not in ("name", "clientName")},
+        "workstreams": v.array(
+            v.object({"name": v.string(), "shortCode": v.string()}),
+            max_length=SETUP_WORKSTREAMS_MAX,
+        ),
+        "team": v.optional(
+            v.array(
+                v.object({"userId": v.id("users"), "role": v.literal(*PROGRAM_ROLES)}),
+                max_length=SETUP_TEAM_MAX,
+            )
+        ),
+    }
+)
+def create_with_setup(
+    ctx: MutationCtx,
+    orgId: str,
+    workstreams: builtins.list[dict[str, Any]],
+    team: builtins.list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> dict[str, str]:
+    """Create a program with its workstreams and team in one go (the new-program wizard).
+
+    Everything is checked before anything is written, and it all commits together or not at all.
+    Returns the new program's id and slug.
+    """
+    from foundry.app import workstreams as ws_module
+
+    member = assert_org_access(ctx, orgId, write=True)
+    fields = {k: val for k, val in fields.items() if val is not None}
+    check_fields(fields)
+    slug = fields.pop("slug", None) or slugify(fields["name"])
+    check_slug_free(ctx, orgId, slug)
+    streams, people = check_setup(ctx, orgId, workstreams, team or [])
+    program_id = do_create_program(ctx, member, {**fields, "slug": slug})
+    program = ctx.db.get(program_id)
+    assert program is not None
+    for stream in streams:
+        ws_module.do_create(ctx, member, program, stream)
+    for person in people:
+        row = {"orgId": orgId, "programId": program_id, **person}
+        row_id = ctx.db.insert("teamMembers", row)
+        record_audit(
+            ctx,
+            member,
+            program_id=program_id,
+            entity_type="teamMember",
+            entity_id=row_id,
+            action="create",
+            description=f"Added a {person['role']} to the team",
+            after=row,
+        )
+    return {"programId": program_id, "slug": slug}

@@ -1,15 +1,16 @@
-"""The programs list."""
+"""The programs list and the new-program wizard."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import checked_form, signed_in
 from foundry.web.ui import programs
+from foundry.web.ui.programs import wizard
 from foundry.web.ui.shell import page, region
 
 
@@ -45,7 +46,25 @@ async def create_program(request: Request) -> Response:
     return live_forms.regions_answer(tab, ["programs"])
 
 
+async def new_program(request: Request) -> Response:
+    """GET /programs/new: the new-program wizard, step 1."""
+    signed = await signed_in(request)
+    return await programs.wizard_page(signed, 1, wizard.Draft())
+
+
+async def new_program_step(request: Request) -> Response:
+    """POST /programs/new: Back, Next or Create from a wizard step (the draft is in the form)."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    step, draft, errors = await programs.wizard_move(signed, form)
+    if step == 0:
+        return RedirectResponse(f"/p/{draft.slug}", status_code=303)
+    return await programs.wizard_page(signed, step, draft, errors)
+
+
 ROUTES = [
     Route("/", home, methods=["GET"]),
     Route("/programs", create_program, methods=["POST"]),
+    Route("/programs/new", new_program, methods=["GET"]),
+    Route("/programs/new", new_program_step, methods=["POST"]),
 ]

@@ -15,6 +15,7 @@ from foundry.web.live import Tab
 from foundry.web.ui import requirement_detail as detail
 from foundry.web.ui.shell import page
 
+BASE = "/p/{slug}/r/{requirementId}"
 EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 
 
@@ -29,12 +30,22 @@ async def requirement_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     req = await requirement_of(signed, program, request.path_params["requirementId"])
-    forms = detail.FormContext(signed.session.csrf)
+    forms = detail.FormContext(signed.session.csrf, user_id=user_id(signed))
     tab, _ = await signed.open_tab(program, detail.regions(program, req["_id"], forms))
     forms.tab_id = tab.id
     shell = detail.shell_of(signed.shell(), program, req, tab.id)
     content = detail.body(tab, program, req["_id"], forms)
     return HTMLResponse(page(f"{req['refId']}: {req['title']}", content, **shell))
+
+
+def user_id(signed: Signed) -> str:
+    """The signed-in user's id (their own comments get edit and delete)."""
+    return str(signed.session.user.get("_id", ""))
+
+
+def forms_of(signed: Signed, tab: Tab) -> detail.FormContext:
+    """The context of forms re-rendered in a live-form answer."""
+    return detail.FormContext(signed.session.csrf, tab.id, user_id(signed))
 
 
 async def posted(request: Request) -> tuple[Signed, dict[str, Any], Any, Tab | None]:
@@ -54,15 +65,87 @@ async def add_comment(request: Request) -> Response:
     if tab is None:
         return live_forms.form_answer(EXPIRED, 409)
     req_id, content = request.path_params["requirementId"], str(form.get("content", ""))
+    parent = str(form.get("parentId", "")) or None
     args = {"entityType": "requirement", "entityId": req_id, "content": content}
     try:
-        await tab.client.mutation("comments:create", args)
+        await tab.client.mutation("comments:create", detail.with_parent(args, parent))
     except FunctionError as error:
-        forms = detail.FormContext(signed.session.csrf, tab.id)
-        return live_forms.form_answer(
-            detail.comment_form(program, req_id, forms, error.message, content)
-        )
+        forms, msg = forms_of(signed, tab), error.message
+        if parent is not None:
+            html = detail.comment_reply_form(program, req_id, parent, forms, msg, content)
+            return live_forms.form_answer(html)
+        return live_forms.form_answer(detail.comment_form(program, req_id, forms, msg, content))
     return live_forms.regions_answer(tab, [detail.COMMENTS, detail.HISTORY])
+
+
+async def edit_comment(request: Request) -> Response:
+    """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    comment_id, content = request.path_params["commentId"], str(form.get("content", ""))
+    try:
+        await tab.client.mutation("comments:update", {"commentId": comment_id, "content": content})
+    except FunctionError as error:
+        req_id, forms = request.path_params["requirementId"], forms_of(signed, tab)
+        html = detail.comment_edit_form(program, req_id, comment_id, forms, error.message, content)
+        return live_forms.form_answer(html)
+    return live_forms.regions_answer(tab, [detail.COMMENTS, detail.HISTORY])
+
+
+async def delete_comment(request: Request) -> Response:
+    """POST …/comments/{commentId}/delete (live form): delete your own comment."""
+    _, _, _, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    try:
+        await tab.client.mutation(
+            "comments:delete", {"commentId": request.path_params["commentId"]}
+        )
+    except FunctionError as error:
+        return live_forms.form_answer(detail.notice(error.message))
+    return live_forms.regions_answer(tab, [detail.COMMENTS, detail.HISTORY])
+
+
+async def upload_evidence(request: Request) -> Response:
+    """POST …/evidence (live multipart form): attach a file of at most 5 MiB."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    req_id = request.path_params["requirementId"]
+    args, refused = await detail.read_upload(form)
+    try:
+        if refused is not None:
+            raise FunctionError(refused, {"path": "file"})
+        evidence_id = await tab.client.action("evidence:upload", {**args, "requirementId": req_id})
+    except FunctionError as error:
+        html = detail.evidence_form(program, req_id, forms_of(signed, tab), error.message)
+        return live_forms.form_answer(html)
+    await detail.wait_for_evidence(tab, str(evidence_id))
+    return live_forms.regions_answer(tab, [detail.EVIDENCE, detail.HISTORY])
+
+
+async def download_evidence(request: Request) -> Response:
+    """GET …/evidence/{evidenceId}: the file, streamed from the backend's signed URL."""
+    signed = await signed_in(request)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    await requirement_of(signed, program, request.path_params["requirementId"])
+    row = await signed.query("evidence:get", evidenceId=request.path_params["evidenceId"])
+    detail.check_attached(row, request.path_params["requirementId"])
+    return await detail.stream_file(signed, row)
+
+
+async def delete_evidence(request: Request) -> Response:
+    """POST …/evidence/{evidenceId}/delete (live form): remove a file."""
+    _, _, _, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    evidence_id = request.path_params["evidenceId"]
+    try:
+        await tab.client.mutation("evidence:delete", {"evidenceId": evidence_id})
+    except FunctionError as error:
+        return live_forms.form_answer(detail.notice(error.message))
+    return live_forms.regions_answer(tab, [detail.EVIDENCE, detail.HISTORY])
 
 
 async def set_status(request: Request) -> Response:
@@ -76,7 +159,7 @@ async def set_status(request: Request) -> Response:
         await tab.client.mutation("requirements:set_status", args)
     except FunctionError as error:
         req = await requirement_of(signed, program, req_id)
-        forms = detail.FormContext(signed.session.csrf, tab.id)
+        forms = forms_of(signed, tab)
         return live_forms.form_answer(detail.status_form(program, req, forms, error.message))
     return live_forms.regions_answer(tab, [detail.REQUIREMENT, detail.HISTORY])
 
@@ -85,4 +168,9 @@ ROUTES = [
     Route("/p/{slug}/r/{requirementId}", requirement_page, methods=["GET"]),
     Route("/p/{slug}/r/{requirementId}/comments", add_comment, methods=["POST"]),
     Route("/p/{slug}/r/{requirementId}/status", set_status, methods=["POST"]),
+    Route(f"{BASE}/comments/{{commentId}}/edit", edit_comment, methods=["POST"]),
+    Route(f"{BASE}/comments/{{commentId}}/delete", delete_comment, methods=["POST"]),
+    Route(f"{BASE}/evidence", upload_evidence, methods=["POST"]),
+    Route(f"{BASE}/evidence/{{evidenceId}}", download_evidence, methods=["GET"]),
+    Route(f"{BASE}/evidence/{{evidenceId}}/delete", delete_evidence, methods=["POST"]),
 ]

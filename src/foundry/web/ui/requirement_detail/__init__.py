@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 from markupsafe import Markup
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import Response, StreamingResponse
 
+from foundry.app.documents import MAX_UPLOAD_BYTES
+from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
+from foundry.web.context import Signed
 from foundry.web.live import Region, Tab, render_failure
 from foundry.web.templating import render
 from foundry.web.ui.shell import region
@@ -28,6 +39,8 @@ STATUS_LABELS = {
     "complete": "Complete",
     "deferred": "Deferred",
 }
+ACTION_VISIBLE_S = 3.0
+CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
 COMMENTS_PAGE = 100
 EVIDENCE_PAGE = 50
 AUDIT_PAGE = 20
@@ -43,6 +56,7 @@ class FormContext:
 
     csrf: str
     tab_id: str = ""
+    user_id: str = ""
 
 
 def when(ms: float | None) -> str:
@@ -86,25 +100,60 @@ def requirement_region(program: dict[str, Any], req_id: str, forms: FormContext)
     )
 
 
-def comments_region(program: dict[str, Any], req_id: str) -> Region:
-    """The requirement's comments, oldest first, live (their sanitised `html` is shown)."""
+def threads(comments: list[dict[str, Any]]) -> dict[str | None, list[dict[str, Any]]]:
+    """Comments by parent id (None: top level), each list oldest first.
+
+    A reply whose parent is not on the page (deleted, or on an older page) shows at top level.
+    """
+    ids = {c["_id"] for c in comments}
+    out: dict[str | None, list[dict[str, Any]]] = {}
+    for c in comments:
+        parent = c.get("parentId")
+        out.setdefault(parent if parent in ids else None, []).append(c)
+    return out
+
+
+def comments_region(program: dict[str, Any], req_id: str, forms: FormContext) -> Region:
+    """The requirement's comment threads, live, with reply, edit and delete (sanitised `html`)."""
     args = {"entityType": "requirement", "entityId": req_id, "numItems": COMMENTS_PAGE}
     return Region(
         COMMENTS,
         "comments:list",
         args,
-        lambda value: render("requirement_detail/comments.html", page=value, **shared(program)),
+        lambda value: render(
+            "requirement_detail/comments.html",
+            page=value,
+            threads=threads(value["page"]),
+            url=base_url(program, req_id),
+            **shared(program, forms),
+        ),
     )
 
 
-def evidence_region(program: dict[str, Any], req_id: str) -> Region:
+def evidence_region(program: dict[str, Any], req_id: str, forms: FormContext) -> Region:
     """The files attached to the requirement as evidence, newest first, live."""
     return Region(
         EVIDENCE,
         "evidence:list",
         {"requirementId": req_id, "numItems": EVIDENCE_PAGE},
-        lambda value: render("requirement_detail/evidence.html", page=value, **shared(program)),
+        lambda value: render(
+            "requirement_detail/evidence.html",
+            page=value,
+            url=base_url(program, req_id),
+            size=human_size,
+            **shared(program, forms),
+        ),
     )
+
+
+def human_size(n: float | None) -> str:
+    """A byte count for people: 512 B, 3.4 KiB, 1.2 MiB."""
+    n = float(n or 0)
+    if n < 1024:
+        return f"{int(n)} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def history_region(program: dict[str, Any], req_id: str) -> Region:
@@ -127,8 +176,8 @@ def regions(program: dict[str, Any], req_id: str, forms: FormContext) -> list[Re
     """Every live region of the page."""
     return [
         requirement_region(program, req_id, forms),
-        comments_region(program, req_id),
-        evidence_region(program, req_id),
+        comments_region(program, req_id, forms),
+        evidence_region(program, req_id, forms),
         history_region(program, req_id),
     ]
 
@@ -173,6 +222,100 @@ def comment_form(
     )
 
 
+def comment_edit_form(
+    program: dict[str, Any],
+    req_id: str,
+    comment_id: str,
+    forms: FormContext,
+    error: str,
+    content: str = "",
+) -> Markup:
+    """A comment's edit form shown again with the refused text and the reason."""
+    return render(
+        "requirement_detail/comment_edit.html",
+        url=base_url(program, req_id),
+        c={"_id": comment_id, "content": content},
+        forms=forms,
+        error=error,
+    )
+
+
+def comment_reply_form(
+    program: dict[str, Any],
+    req_id: str,
+    parent_id: str,
+    forms: FormContext,
+    error: str,
+    content: str = "",
+) -> Markup:
+    """A reply form shown again with the refused text and the reason."""
+    return render(
+        "requirement_detail/comment_reply.html",
+        url=base_url(program, req_id),
+        c={"_id": parent_id, "authorName": ""},
+        forms=forms,
+        error=error,
+        content=content,
+    )
+
+
+def evidence_form(
+    program: dict[str, Any], req_id: str, forms: FormContext, error: str | None = None
+) -> Markup:
+    """The upload form (with the refusal's reason beside the file field after an error)."""
+    return render(
+        "requirement_detail/evidence_form.html",
+        url=base_url(program, req_id),
+        forms=forms,
+        error=error,
+        limit=human_size(MAX_UPLOAD_BYTES),
+    )
+
+
+def notice(error: str) -> Markup:
+    """A short refusal shown in place of a small form (delete)."""
+    return Markup('<p class="field-error" role="alert">{}</p>').format(error)
+
+
+async def read_upload(form: FormData) -> tuple[dict[str, str], str | None]:
+    """The posted file as evidence:upload arguments, or the reason it is refused."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return {}, "Choose a file to upload."
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if not data:
+        return {}, "The file is empty; nothing was uploaded."
+    if len(data) > MAX_UPLOAD_BYTES:
+        return {}, f"The file is larger than {human_size(MAX_UPLOAD_BYTES)}; nothing was uploaded."
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    content_type = upload.content_type or "application/octet-stream"
+    if not CONTENT_TYPE.match(content_type):
+        content_type = "application/octet-stream"
+    return {
+        "fileName": name,
+        "contentType": content_type,
+        "dataBase64": base64.b64encode(data).decode(),
+    }, None
+
+
+async def wait_for_evidence(tab: Tab, evidence_id: str, present: bool = True) -> None:
+    """Wait (at most a few seconds) until the tab's evidence list shows an action's write.
+
+    An action's writes reach the subscriptions shortly after it returns; waiting on the local
+    copy lets the form's answer show the user's own upload.
+    """
+    reg = tab.regions[EVIDENCE]
+    deadline = asyncio.get_running_loop().time() + ACTION_VISIBLE_S
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            value = tab.client.local_result(reg.path, reg.args) or {"page": []}
+        except FunctionError:
+            return
+        if any(e["_id"] == evidence_id for e in value["page"]) == present:
+            return
+        await asyncio.sleep(0.02)
+
+
 def status_form(
     program: dict[str, Any], req: dict[str, Any], forms: FormContext, error: str | None = None
 ) -> Markup:
@@ -190,6 +333,7 @@ def body(tab: Tab, program: dict[str, Any], req_id: str, forms: FormContext) -> 
         comments=live(tab, COMMENTS),
         comment_form=comment_form(program, req_id, forms),
         evidence=live(tab, EVIDENCE),
+        evidence_form=evidence_form(program, req_id, forms),
         history=live(tab, HISTORY),
     )
 
@@ -206,3 +350,43 @@ def shell_of(
         (req["refId"], base_url(program, req["_id"])),
     ]
     return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+
+
+def check_attached(row: dict[str, Any], req_id: str) -> None:
+    """Raise (shown as not found) unless the evidence is attached to requirement `req_id`."""
+    if row.get("entityType") != "requirement" or row.get("entityId") != req_id:
+        raise FunctionError("Not found, or you do not have access to it.", {"id": row.get("_id")})
+
+
+async def stream_file(signed: Signed, row: dict[str, Any]) -> Response:
+    """The evidence file as an attachment, read through the backend's signed, expiring URL."""
+    backend = signed.request.app.state.backend_url
+    async with HttpClient(backend, await signed.token()) as http:
+        path = await http.action("evidence:download_url", {"evidenceId": row["_id"]})
+    client = httpx.AsyncClient(base_url=backend, timeout=30)
+    upstream = await client.send(client.build_request("GET", str(path)), stream=True)
+    if upstream.status_code != 200:
+        await upstream.aclose()
+        await client.aclose()
+        raise FunctionError("The file is not available; try again.", {"id": row["_id"]})
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_bytes():
+                yield chunk
+        finally:
+            await upstream.aclose()
+            await client.aclose()
+
+    headers = {
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row['fileName'])}",
+        "Content-Length": upstream.headers.get("content-length", ""),
+        "Cache-Control": "private, no-store",
+    }
+    media = upstream.headers.get("content-type", "application/octet-stream")
+    return StreamingResponse(body(), headers=headers, media_type=media)
+
+
+def with_parent(args: dict[str, Any], parent_id: str | None) -> dict[str, Any]:
+    """comments:create arguments, replying to `parent_id` when one is given."""
+    return args if parent_id is None else {**args, "parentId": parent_id}
