@@ -73,6 +73,7 @@ TABLES = {
             ),
             "implementationConfidence": v.optional(v.number()),
             "lastAnalyzedAt": v.optional(v.number()),
+            "updatedAt": v.optional(v.number()),
         }
     )
     # The list's natural order (creation = refId order) and its filters: each an index prefix.
@@ -84,6 +85,9 @@ TABLES = {
     .index("by_batch", ["orgId", "programId", "batch"])
     .index("by_fit_gap", ["orgId", "programId", "fitGap"])
     .index("by_stage", ["orgId", "programId", "pipelineStage"])
+    .index("by_phase", ["orgId", "programId", "deliveryPhase"])
+    # "Recently updated" order: set by create and every change through this module.
+    .index("by_updated", ["orgId", "programId", "updatedAt"])
     .search_index("search", ["title", "description"], ["orgId", "programId"]),
     "requirementCounters": define_table(
         {"orgId": v.id("organizations"), "programId": v.id("programs"), "next": v.number()}
@@ -195,6 +199,7 @@ def do_create(
         "programId": program["_id"],
         "refId": ref_id,
         "status": "draft",
+        "updatedAt": ctx.now_ms,
     }
     doc.update({k: val for k, val in fields.items() if val is not None and val != []})
     stage = derive_stage(doc, ())  # a new requirement has no tasks yet
@@ -232,7 +237,7 @@ def do_update(
     }
     if not patch:
         return {}
-    ctx.db.patch(req["_id"], patch)
+    ctx.db.patch(req["_id"], {**patch, "updatedAt": ctx.now_ms})
     if action == "status_change":
         text = f"status {req['status']} → {after['status']}"
         audit(
@@ -400,6 +405,7 @@ FILTERS = {
     "priority": v.optional(v.literal(*PRIORITIES)),
     "fitGap": v.optional(v.literal(*FIT_GAPS)),
     "stage": v.optional(v.literal(*STAGE_VALUES)),
+    "deliveryPhase": v.optional(v.literal(*PHASES)),
 }
 # The index each filter reads through, most selective first; the first filter given picks it.
 FILTER_INDEX = {
@@ -409,6 +415,7 @@ FILTER_INDEX = {
     "priority": ("by_priority", "priority"),
     "fitGap": ("by_fit_gap", "fitGap"),
     "stage": ("by_stage", "pipelineStage"),
+    "deliveryPhase": ("by_phase", "deliveryPhase"),
 }
 
 
@@ -444,20 +451,118 @@ def filtered(ctx: QueryCtx, program: Mapping[str, Any], filters: Mapping[str, An
     return query_
 
 
+SORTS = ("refId", "-refId", "priority", "status", "updated")
+# Sorts by an enumerated field walk its index one value at a time, in the values' own order
+# (MoSCoW, the status flow), so the order is meaningful rather than alphabetical.
+SORT_RANGES = {
+    "priority": ("by_priority", "priority", PRIORITIES),
+    "status": ("by_status", "status", STATUSES),
+}
+
+
+def rest_filter(filters: Mapping[str, Any], skip: str | None = None) -> Any:
+    """A predicate for every given filter (but `skip`), or None when there is nothing to check."""
+    given = {
+        ("workstreamId" if k == "unassigned" else FILTER_INDEX[k][1]): (
+            None if k == "unassigned" else val
+        )
+        for k, val in filters.items()
+        if val is not None and val is not False and k != skip
+    }
+    if not given:
+        return None
+    return lambda d: all(d.get(f) == val for f, val in given.items())
+
+
+def equal_to(org_id: str, program_id: str, field: str, value: Any) -> Any:
+    """An index range: the program's documents whose `field` is `value`."""
+    return lambda q: q.eq("orgId", org_id).eq("programId", program_id).eq(field, value)
+
+
+def sorted_page(
+    ctx: QueryCtx,
+    program: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    sort: str,
+    cursor: str | None,
+    num_items: int,
+) -> Any:
+    """One page in `sort` order, read through the sort's index (filters narrow it)."""
+    org_id, program_id = program["orgId"], program["_id"]
+    if filters.get("unassigned") and filters.get("workstreamId"):
+        raise ArgumentError(
+            "unassigned and workstreamId exclude each other", {"path": "unassigned"}
+        )
+    if sort == "updated":
+        query_ = ctx.db.query("requirements").with_index(
+            "by_updated", lambda q: q.eq("orgId", org_id).eq("programId", program_id)
+        )
+        keep = rest_filter(filters)
+        return (
+            (query_ if keep is None else query_.filter(keep))
+            .order("desc")
+            .paginate(cursor, num_items)
+        )
+    index, field, values = SORT_RANGES[sort]
+    key = "priority" if sort == "priority" else "status"
+    wanted = [val for val in values if filters.get(key) in (None, val)]
+    keep = rest_filter(filters, skip=key)
+    position, _, inner = (cursor or "0.").partition(".")
+    if not position.isdigit():
+        raise ArgumentError("pagination cursor is malformed", {"cursor": cursor})
+    page: builtins.list[Any] = []
+    i, inner_cursor = int(position), inner or None
+    while i < len(wanted):
+        query_ = ctx.db.query("requirements").with_index(
+            index, equal_to(org_id, program_id, field, wanted[i])
+        )
+        part = (query_ if keep is None else query_.filter(keep)).paginate(
+            inner_cursor, num_items - len(page)
+        )
+        page.extend(part["page"])
+        if not part["isDone"]:
+            return {
+                "page": page,
+                "isDone": False,
+                "continueCursor": f"{i}.{part['continueCursor']}",
+            }
+        i, inner_cursor = i + 1, None
+        if len(page) >= num_items:
+            break
+    done = i >= len(wanted)
+    return {"page": page, "isDone": done, "continueCursor": f"{i}."}
+
+
 @query(
     args={
         "programId": v.id("programs"),
         **FILTERS,
+        "sort": v.optional(v.literal(*SORTS)),
         "cursor": v.optional(v.string()),
         "numItems": v.number(),
     }
 )
 def list(
-    ctx: QueryCtx, programId: str, numItems: float, cursor: str | None = None, **filters: Any
+    ctx: QueryCtx,
+    programId: str,
+    numItems: float,
+    cursor: str | None = None,
+    sort: str | None = None,
+    **filters: Any,
 ) -> Any:
-    """The program's requirements in reference order, filtered (paginated, at most 200 a page)."""
+    """The program's requirements, filtered, in `sort` order (paginated, at most 200 a page).
+
+    Sorts: "refId" (the default, creation order), "-refId" (newest first), "priority" (must
+    have first), "status" (in the status flow's order), "updated" (most recently changed first).
+    Each reads through an index; filters other than the index's own narrow the range.
+    """
     _, program = get_program_for_member(ctx, programId)
-    return filtered(ctx, program, filters).paginate(cursor, min(int(numItems), 200))
+    size = min(int(numItems), 200)
+    if sort in (None, "refId"):
+        return filtered(ctx, program, filters).paginate(cursor, size)
+    if sort == "-refId":
+        return filtered(ctx, program, filters).order("desc").paginate(cursor, size)
+    return sorted_page(ctx, program, filters, sort, cursor, size)
 
 
 @query(args={"programId": v.id("programs")})
