@@ -104,3 +104,18 @@ async def test_strangers_and_clients(app: Harness) -> None:
     assert [p["_id"] for p in page["page"]] == [pb]
     await w.alice.mutation("playbooks:remove", playbookId=pb)
     assert (await w.alice.query("playbooks:list", programId=w.program, numItems=5))["page"] == []
+
+
+async def test_instances_with_tasks_lists_the_newest_with_their_tasks(app: Harness) -> None:
+    w = await make_world(app)
+    pb = await _playbook(w)
+    await w.alice.mutation("playbooks:set_status", playbookId=pb, status="published")
+    first = await w.alice.mutation("playbooks:instantiate", playbookId=pb, name="Run 1")
+    second = await w.alice.mutation("playbooks:instantiate", playbookId=pb, name="Run 2")
+    listed = await w.bob.query("playbooks:instances_with_tasks", playbookId=pb, numItems=10)
+    assert [i["_id"] for i in listed] == [second, first]
+    assert [t["title"] for t in listed[0]["tasks"]] == ["Plan", "Build"]
+    assert listed[0]["tasksTotal"] == 2 and listed[0]["tasksDone"] == 0
+    assert (
+        len(await w.alice.query("playbooks:instances_with_tasks", playbookId=pb, numItems=1)) == 1
+    )

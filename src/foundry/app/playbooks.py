@@ -476,6 +476,11 @@ def list_instances(
 def get_instance(ctx: QueryCtx, instanceId: str) -> Any:
     """An instance with its tasks' titles and statuses, and how many are done."""
     _, instance = get_for_member(ctx, "playbookInstances", instanceId)
+    return with_tasks(ctx, instance)
+
+
+def with_tasks(ctx: QueryCtx, instance: Mapping[str, Any]) -> dict[str, Any]:
+    """An instance with its tasks' titles and statuses, and how many are done."""
     tasks = []
     for task_id in instance["generatedTaskIds"]:
         task = ctx.db.get(task_id)
@@ -483,3 +488,14 @@ def get_instance(ctx: QueryCtx, instanceId: str) -> Any:
             tasks.append({"_id": task_id, "title": task["title"], "status": task["status"]})
     done = sum(t["status"] == "done" for t in tasks)
     return {**instance, "tasks": tasks, "tasksDone": done, "tasksTotal": len(tasks)}
+
+
+INSTANCES_WITH_TASKS_MAX = 20
+
+
+@query(args={"playbookId": v.id("playbooks"), "numItems": v.number()})
+def instances_with_tasks(ctx: QueryCtx, playbookId: str, numItems: float) -> Any:
+    """The playbook's newest instances (at most 20), each with its tasks as `get_instance`."""
+    _, playbook = get_for_member(ctx, "playbooks", playbookId)
+    size = max(1, min(int(numItems), INSTANCES_WITH_TASKS_MAX))
+    return [with_tasks(ctx, i) for i in instances_of(ctx, playbook).order("desc").take(size)]

@@ -12,6 +12,7 @@ from foundry.client.errors import FunctionError
 from foundry.web.context import Signed
 from foundry.web.live import Region, Tab, render_failure
 from foundry.web.templating import render
+from foundry.web.ui import sprints
 from foundry.web.ui.shell import region
 
 STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "blocked": "Blocked"}
@@ -151,6 +152,7 @@ def detail_regions(program: dict[str, Any], ws: dict[str, Any], forms: FormConte
         summary_region(program, ws["_id"], forms),
         requirements_region(program, ws["_id"]),
         tasks_region(program, ws["_id"]),
+        sprints.workstream_region(program, ws["_id"]),
     ]
 
 
@@ -165,12 +167,13 @@ def cards_page(tab: Tab) -> str:
 
 
 def detail_page(tab: Tab) -> str:
-    """A workstream page's body: its summary, then its requirements and tasks."""
+    """A workstream page's body: its summary, then its requirements, tasks and sprints."""
     return render(
         "workstreams/detail.html",
         summary=live(tab, SUMMARY),
         requirements=live(tab, REQUIREMENTS),
         tasks=live(tab, TASKS),
+        sprints=live(tab, sprints.WORKSTREAM_SPRINTS),
     )
 
 
