@@ -8,6 +8,7 @@ import pkgutil
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import uvicorn
 from starlette.applications import Starlette
@@ -68,7 +69,11 @@ class SecurityHeaders:
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:
-    return RedirectResponse("/login", status_code=303)
+    # A page asked for by address comes back after signing in; posts start over.
+    if request.method != "GET" or request.url.path == "/":
+        return RedirectResponse("/login", status_code=303)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
 
 async def _csrf(request: Request, exc: Exception) -> Response:

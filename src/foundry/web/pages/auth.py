@@ -17,6 +17,18 @@ from foundry.web.ui import auth
 PRE_CSRF = "foundry_csrf"
 
 
+def safe_next(value: object) -> str:
+    """Where to go after signing in: a path on this site only, never another origin."""
+    path = str(value or "")
+    if (
+        not path.startswith("/")
+        or path.startswith(("//", "/\\"))
+        or any(c in path for c in "\r\n\t")
+    ):
+        return "/"
+    return path
+
+
 def _with_pre_csrf(request: Request, render: Any) -> HTMLResponse:
     token = request.cookies.get(PRE_CSRF) or secrets.token_urlsafe(24)
     response = HTMLResponse(render(token))
@@ -26,19 +38,21 @@ def _with_pre_csrf(request: Request, render: Any) -> HTMLResponse:
 
 async def login_form(request: Request) -> Response:
     """GET /login."""
-    return _with_pre_csrf(request, auth.login_page)
+    next_path = safe_next(request.query_params.get("next"))
+    return _with_pre_csrf(request, lambda csrf: auth.login_page(csrf, next_path=next_path))
 
 
 async def login(request: Request) -> Response:
     """POST /login: sign in and start a session."""
     form = await checked_form(request, None)
-    email = str(form.get("email", ""))
+    email, next_path = str(form.get("email", "")), safe_next(form.get("next"))
     try:
         tokens = await request.app.state.sessions.auth.login(email, str(form.get("password", "")))
     except AuthFailed as failed:
         csrf = request.cookies.get(PRE_CSRF, "")
-        return HTMLResponse(auth.login_page(csrf, failed.message, email), status_code=401)
-    return _start_session(request, tokens)
+        html = auth.login_page(csrf, failed.message, email, next_path)
+        return HTMLResponse(html, status_code=401)
+    return _start_session(request, tokens, next_path)
 
 
 async def signup_form(request: Request) -> Response:
@@ -64,10 +78,10 @@ async def signup(request: Request) -> Response:
     return _start_session(request, tokens)
 
 
-def _start_session(request: Request, tokens: dict[str, Any]) -> Response:
+def _start_session(request: Request, tokens: dict[str, Any], next_path: str = "/") -> Response:
     store = request.app.state.sessions
     session = store.start(tokens)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(COOKIE, store.cookie_value(session), httponly=True, samesite="lax")
     response.delete_cookie(PRE_CSRF)
     return response

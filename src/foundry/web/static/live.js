@@ -77,7 +77,7 @@
     event.preventDefault();
     var button = form.querySelector("[type=submit]");
     if (button) button.disabled = true;
-    fetch(form.action, {
+    fetch(form.getAttribute("action") || window.location.pathname, { // not form.action: a field named "action" shadows it
       method: "POST",
       body: new FormData(form),
       headers: { "X-Live-Form": "1", "X-CSRF-Token": body.dataset.csrf || "" },

@@ -6,9 +6,10 @@ from foundry.web.templating import render
 from foundry.web.ui.shell import page
 
 
-def login_page(csrf: str, error: str | None = None, email: str = "") -> str:
-    """The log-in form (the entered email is kept after an error)."""
-    return page("Log in", render("auth/login.html", csrf=csrf, error=error, email=email))
+def login_page(csrf: str, error: str | None = None, email: str = "", next_path: str = "/") -> str:
+    """The log-in form (the entered email, and where to go afterwards, kept after an error)."""
+    form = render("auth/login.html", csrf=csrf, error=error, email=email, next_path=next_path)
+    return page("Log in", form)
 
 
 def signup_page(

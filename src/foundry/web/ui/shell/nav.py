@@ -23,7 +23,14 @@ class Group:
 
 
 PROGRAM_GROUPS = (
-    Group("Main", (Entry("Programs", "/"), Entry("Mission control", "/p/{slug}"))),
+    Group(
+        "Main",
+        (
+            Entry("Programs", "/"),
+            Entry("New program", "/programs/new"),
+            Entry("Mission control", "/p/{slug}"),
+        ),
+    ),
     Group(
         "Plan",
         (
@@ -56,6 +63,7 @@ ORG_GROUP = Group(
     "Organisation",
     (
         Entry("Notifications", "/notifications"),
+        Entry("Organisations", "/settings/orgs"),
         Entry("Members", "/settings/org"),
         Entry("API tokens", "/settings/tokens"),
     ),
