@@ -154,3 +154,22 @@ def test_default_workstreams_have_valid_unique_codes() -> None:
     for platform in (*PLATFORMS, None):
         codes = [code for code, _ in default_workstreams(platform)]
         assert len(codes) == len(set(codes)) and all(SHORT_CODE.match(c) for c in codes)
+
+
+async def test_update_clears_optional_fields_named_in_unset(app: Harness) -> None:
+    alice = await app.user("alice")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    program_id = await alice.mutation(
+        "programs:create", orgId=org, name="Unset", clientName="C", targetPlatform="magento"
+    )
+    await alice.mutation("programs:update", programId=program_id, unset=["targetPlatform"])
+    assert "targetPlatform" not in await alice.query("programs:get", programId=program_id)
+    with pytest.raises(ArgumentError, match="both set and unset"):
+        await alice.mutation(
+            "programs:update",
+            programId=program_id,
+            targetPlatform="magento",
+            unset=["targetPlatform"],
+        )
+    trail = await alice.query("audit:list_for_program", programId=program_id, numItems=10)
+    assert trail["page"][0]["changes"] == {"targetPlatform": {"from": "magento", "to": None}}

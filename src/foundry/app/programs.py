@@ -147,16 +147,33 @@ def create(ctx: MutationCtx, orgId: str, **fields: Any) -> str:
     return do_create_program(ctx, member, {**fields, "slug": slug})
 
 
-@mutation(args={"programId": v.id("programs"), "slug": v.optional(v.string()), **EDITABLE})
-def update(ctx: MutationCtx, programId: str, **fields: Any) -> None:
-    """Change a program's details."""
+CLEARABLE: tuple[str, ...] = ("description", "sourcePlatform", "targetPlatform", "engagementType")
+CLEARABLE += ("techStack", "startDate", "targetEndDate")
+
+
+@mutation(
+    args={
+        "programId": v.id("programs"),
+        "slug": v.optional(v.string()),
+        **EDITABLE,
+        "unset": v.optional(v.array(v.literal(*CLEARABLE))),
+    }
+)
+def update(
+    ctx: MutationCtx, programId: str, unset: builtins.list[str] | None = None, **fields: Any
+) -> None:
+    """Change a program's details; the optional fields named in `unset` go back to not set."""
     member, program = get_program_for_member(ctx, programId, write=True)
     check_fields(fields)
     if fields.get("slug") is not None:
         check_slug_free(ctx, program["orgId"], fields["slug"], programId)
     changes = {k: val for k, val in fields.items() if val is not None}
-    ctx.db.patch(programId, changes)
-    after = {**program, **changes}
+    for field in unset or ():
+        if field in changes:
+            raise ArgumentError(f"{field} cannot be both set and unset", {"path": field})
+    cleared = dict.fromkeys(unset or ())
+    ctx.db.patch(programId, {**changes, **cleared})
+    after = {k: val for k, val in {**program, **changes}.items() if k not in cleared}
     record_audit(
         ctx,
         member,

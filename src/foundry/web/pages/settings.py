@@ -44,7 +44,10 @@ async def update_details(request: Request) -> Response:
     if tab is None:
         return live_forms.form_answer(EXPIRED, 409)
     values = {k: str(form.get(k, "")).strip() for k in settings.DETAIL_FIELDS}
-    args = {k: val for k, val in values.items() if val or k in settings.TEXT_FIELDS}
+    args: dict[str, object] = {
+        k: val for k, val in values.items() if val or k in settings.TEXT_FIELDS
+    }
+    args["unset"] = [k for k in settings.CHOICE_FIELDS if not values[k]]
     try:
         await tab.client.mutation("programs:update", {"programId": program["_id"], **args})
     except FunctionError as error:

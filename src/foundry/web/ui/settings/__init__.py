@@ -32,6 +32,8 @@ DETAIL_FIELDS = (
     "engagementType",
 )
 TEXT_FIELDS = ("name", "clientName", "description")
+CHOICE_FIELDS = ("sourcePlatform", "targetPlatform", "engagementType")
+"""Choices the form offers as "Not set"; choosing that clears the field."""
 LABELS = {
     "magento": "Magento",
     "salesforce_b2b": "Salesforce B2B",
