@@ -117,6 +117,11 @@ async def test_invitation_links(app: Harness) -> None:
     alice, bob, carl = await app.user("alice"), await app.user("bob"), await app.user("carl")
     org = await app.org("Acme", {"a": (alice, "admin")})
     link = await invite(alice, org, role="client")
+    preview = await carl.query("accounts/invitations:preview", token=link["token"])
+    assert preview["orgName"] == "Acme" and preview["role"] == "client"
+    assert preview["status"] == "pending"
+    with pytest.raises(NotFoundError, match="Not found"):
+        await carl.query("accounts/invitations:preview", token=link["token"] + "x")
     listed = await alice.query("accounts/invitations:list", orgId=org, numItems=10)
     assert [i["email"] for i in listed["page"]] == ["bob@example.test"]
     assert "tokenHash" not in listed["page"][0] and link["token"] not in str(listed)
@@ -132,6 +137,8 @@ async def test_invitation_links(app: Harness) -> None:
         "accounts/invitations:list", orgId=org, status="accepted", numItems=9
     )
     assert [i["acceptedBy"] for i in accepted["page"]] == [bob.user_id]
+    with pytest.raises(NotFoundError, match="Not found"):  # a used link offers nothing more
+        await carl.query("accounts/invitations:preview", token=link["token"])
     assert await audit_actions(alice, org, "invitation", link["invitationId"]) == [
         "status_change",
         "create",

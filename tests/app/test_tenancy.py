@@ -42,6 +42,7 @@ ALLOWLIST: set[str] = {
     "accounts/users:me",  # the caller's own account
     "accounts/users:store",  # records the caller from their own token
     "accounts/api_tokens:list",  # the caller's own tokens only
+    "accounts/invitations:preview",  # the link's holder only; unknown tokens are not found
 }
 
 REFUSALS = (AuthRequired, NotFoundError)

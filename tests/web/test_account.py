@@ -73,6 +73,10 @@ def test_a_new_user_accepts_an_invitation_and_sees_the_programs(
     admin.goto(stack.web_url + ORG)
     joiner = joiner_context.new_page()
     joiner.goto(stack.web_url + "/invite/" + made["token"])
+    mine = owner.call(stack, "query", "accounts/orgs:list_mine", {})
+    org_name = next(o["name"] for o in mine if o["_id"] == owner.tokens["orgId"])
+    expect(joiner.locator("main")).to_contain_text(f"join {org_name}")
+    expect(joiner.locator("main")).to_contain_text("As member")
     signup = joiner.locator("form[aria-label='Sign up to accept']")
     signup.get_by_label("Name").fill("Joiner")
     signup.get_by_label("Email").fill(email)
@@ -85,6 +89,9 @@ def test_a_new_user_accepts_an_invitation_and_sees_the_programs(
     # The admin's members list shows the newcomer without a reload.
     expect(admin.locator("li.org-member", has_text=email)).to_be_visible(timeout=5000)
     screenshot(joiner, "invitation-accepted")
+    used = joiner.goto(stack.web_url + "/invite/" + made["token"])  # a used link offers nothing
+    assert used is not None and used.status == 404
+    expect(joiner.locator("h1")).to_have_text("Invitation not found")
     admin_context.close()
     joiner_context.close()
 

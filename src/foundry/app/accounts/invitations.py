@@ -227,6 +227,27 @@ def revoke(ctx: MutationCtx, invitationId: str) -> None:
     )
 
 
+@query(args={"token": v.string()})
+def preview(ctx: QueryCtx, token: str) -> dict[str, Any]:
+    """What an invitation link offers, for whoever holds it (signed in or not):
+    `{orgName, role, status, expiresAt}`. The link is the capability; revoked, used and unknown
+    links are not found, so guessing learns nothing."""
+    invitation = (
+        ctx.db.query("invitations")
+        .with_index("by_token_hash", lambda q: q.eq("tokenHash", sha256_hex(token)))
+        .unique()
+    )
+    if invitation is None or invitation["status"] != "pending":
+        raise not_found("invitation", None)
+    org = ctx.db.get(invitation["orgId"])
+    return {
+        "orgName": org["name"] if org else "",
+        "role": invitation["role"],
+        "status": effective_status(invitation, ctx.now_ms),
+        "expiresAt": invitation["expiresAt"],
+    }
+
+
 @mutation(args={"token": v.string()})
 def accept(ctx: MutationCtx, token: str) -> dict[str, Any]:
     """Join the organisation of an invitation link as the signed-in user: `{orgId, role}`."""

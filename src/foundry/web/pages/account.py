@@ -202,9 +202,16 @@ async def switch_org(request: Request) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
-def _invite_view(request: Request, signed: Signed | None, status: int = 200, **kw: Any) -> Response:
+async def _invite_view(
+    request: Request, signed: Signed | None, status: int = 200, **kw: Any
+) -> Response:
     """The invitation page, with a pre-sign-in CSRF cookie when nobody is signed in."""
     token = request.path_params["token"]
+    try:  # the link itself is what lets anyone see the offer
+        async with HttpClient(request.app.state.backend_url, None) as http:
+            kw["offer"] = await http.query("accounts/invitations:preview", {"token": token})
+    except FunctionError:
+        return HTMLResponse(account.invalid_invitation(), status_code=404)
     if signed is not None:
         user, csrf = signed.session.user, signed.session.csrf
         html = account.invite_page(token, signed_in_as=user, csrf=csrf, shell=signed.shell(), **kw)
@@ -224,7 +231,7 @@ async def _signed_or_none(request: Request) -> Signed | None:
 
 async def invite(request: Request) -> Response:
     """GET /invite/{token}: join (signed in), or log in / sign up here and come back."""
-    return _invite_view(request, await _signed_or_none(request))
+    return await _invite_view(request, await _signed_or_none(request))
 
 
 async def accept_invite(request: Request) -> Response:
@@ -238,7 +245,7 @@ async def accept_invite(request: Request) -> Response:
             )
         await signed.store.switch_org(signed.session, joined["orgId"])
     except (FunctionError, AuthFailed) as error:
-        return _invite_view(request, signed, 400, error=str(getattr(error, "message", error)))
+        return await _invite_view(request, signed, 400, error=str(getattr(error, "message", error)))
     return RedirectResponse("/", status_code=303)
 
 
@@ -251,7 +258,9 @@ async def invite_login(request: Request) -> Response:
             values["email"], str(form.get("password", ""))
         )
     except AuthFailed as failed:
-        return _invite_view(request, None, 401, error=failed.message, form="login", values=values)
+        return await _invite_view(
+            request, None, 401, error=failed.message, form="login", values=values
+        )
     return _back_to_invitation(request, tokens)
 
 
@@ -265,7 +274,9 @@ async def invite_signup(request: Request) -> Response:
             values["email"], str(form.get("password", "")), values["name"], None
         )
     except AuthFailed as failed:
-        return _invite_view(request, None, 400, error=failed.message, form="signup", values=values)
+        return await _invite_view(
+            request, None, 400, error=failed.message, form="signup", values=values
+        )
     return _back_to_invitation(request, tokens)
 
 

@@ -176,10 +176,12 @@ def invite_page(
     form: str | None = None,
     values: dict[str, str] | None = None,
     shell: dict[str, Any] | None = None,
+    offer: dict[str, Any] | None = None,
 ) -> str:
     """The page an invitation link opens: join (signed in) or log in / sign up first."""
     body = render(
         "account/invite_accept.html",
+        offer=offer or {},
         token=token,
         user=signed_in_as,
         csrf=csrf,
@@ -188,6 +190,15 @@ def invite_page(
         values=values or {},
     )
     return page("Join an organisation", body, **(shell or {}))
+
+
+def invalid_invitation() -> str:
+    """The page of a link that offers nothing: unknown, revoked or already used."""
+    message = (
+        "<p>This invitation link is not valid: it may have been used or revoked."
+        " Ask an admin of the organisation for a new one.</p>"
+    )
+    return page("Invitation not found", message)
 
 
 def notice(message: str) -> str:
