@@ -20,6 +20,7 @@ import uvicorn
 
 from foundry.engine.testing import free_port
 from foundry.sandbox.app import create_app
+from foundry.sandbox.gateway import Gateway
 from foundry.sandbox.runtimes.base import RuntimePolicy
 from foundry.sandbox.runtimes.bwrap import BwrapBackend
 
@@ -100,16 +101,30 @@ class Worker:
                 )
             await asyncio.sleep(0.05)
 
+    async def execute(self, sandbox_id: str, runner: str = "script", **body: Any) -> None:
+        response = await self.client.post(
+            f"/sandbox/{sandbox_id}/execute", json={"taskPrompt": "x", "runner": runner, **body}
+        )
+        assert response.status_code == 202, response.text
+
+    async def record(self, sandbox_id: str) -> dict[str, Any]:
+        data: dict[str, Any] = (await self.client.get(f"/sandbox/{sandbox_id}")).json()["data"]
+        return data
+
     async def logs(self, sandbox_id: str) -> list[str]:
         response = await self.client.get(f"/sandbox/{sandbox_id}/logs", params={"mode": "poll"})
         return [e["message"] for e in response.json()["data"]["entries"]]
 
 
 @contextlib.asynccontextmanager
-async def running_worker(data_dir: Path, **backend: Any) -> AsyncIterator[Worker]:
+async def running_worker(
+    data_dir: Path, *, gateway: Gateway | None = None, **backend: Any
+) -> AsyncIterator[Worker]:
     """Serve a worker on a free port until the block ends."""
     policy = RuntimePolicy(egress_allow=("allowed.test",))
-    app = create_app(data_dir, secret=SECRET, backend=BwrapBackend(**backend), policy=policy)
+    app = create_app(
+        data_dir, secret=SECRET, backend=BwrapBackend(**backend), policy=policy, gateway=gateway
+    )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

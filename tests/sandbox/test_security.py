@@ -205,3 +205,17 @@ async def test_a_planted_git_hook_or_fsmonitor_never_runs(
     assert finished.json()["data"]["status"] == "completed"
     assert not marker.exists()
     assert "file.txt" in git("ls-tree", "--name-only", "agent/abc-demo", cwd=bare_repo)
+
+
+async def test_the_sandbox_runs_as_an_unprivileged_user(sandbox: BwrapRuntime) -> None:
+    result = await sandbox.execute(
+        "id -u; id -g; echo written > /workspace/mine.txt && cat /workspace/mine.txt;"
+        " grep -E '^Cap(Eff|Prm)' /proc/self/status; cat /proc/self/uid_map"
+    )
+    lines = result.stdout.split("\n")
+    assert lines[0] == "1000" and lines[1] == "1000"  # a user namespace, even when we are root
+    assert lines[2] == "written" and (sandbox.spec.workspace / "mine.txt").exists()
+    assert "CapEff:\t0000000000000000" in result.stdout
+    assert "CapPrm:\t0000000000000000" in result.stdout
+    inside, outside, count = result.stdout.strip().splitlines()[-1].split()
+    assert (inside, count) == ("1000", "1") and int(outside) == os.geteuid()  # one uid, no root

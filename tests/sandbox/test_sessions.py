@@ -220,7 +220,8 @@ async def test_completion_callback_uses_the_session_secret(worker: Worker, bare_
             if not message.get("more_body"):
                 break
         headers = dict(scope["headers"])
-        received.append((headers.get(b"authorization", b"").decode(), json.loads(body)))
+        if scope["path"].endswith("/completion"):
+            received.append((headers.get(b"authorization", b"").decode(), json.loads(body)))
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
 

@@ -18,8 +18,10 @@ import foundry
 from foundry.config import Settings
 from foundry.sandbox import api, knobs
 from foundry.sandbox.auth import BearerAuth
+from foundry.sandbox.gateway import Gateway
 from foundry.sandbox.logstream import logs
 from foundry.sandbox.manager import Manager
+from foundry.sandbox.model_access import running_gateway
 from foundry.sandbox.runtimes import backend as runtime_backend
 from foundry.sandbox.runtimes.base import RuntimeBackend, RuntimePolicy
 from foundry.sandbox.terminal import terminal
@@ -50,8 +52,12 @@ def create_app(
     secret: str | None = None,
     backend: RuntimeBackend | None = None,
     policy: RuntimePolicy | None = None,
+    gateway: Gateway | None = None,
 ) -> Starlette:
-    """Build the sandbox worker's ASGI app (without `data_dir`, only /health answers)."""
+    """Build the sandbox worker's ASGI app (without `data_dir`, only /health answers).
+
+    The worker serves `gateway` (default: the host's provider keys from its environment) on a
+    loopback port for its sandboxes' model calls."""
     routes = [
         Route("/health", health),
         Route("/sandboxes", api.fleet),
@@ -77,13 +83,16 @@ def create_app(
             yield
             return
         chosen = backend or runtime_backend(knobs.RUNTIME)
-        manager = Manager(data_dir, chosen, policy or default_policy())
-        await manager.recover()
-        app.state.manager = manager
-        try:
-            yield
-        finally:
-            await manager.close()
+        async with running_gateway(gateway) as access:
+            manager = Manager(
+                data_dir, chosen, policy or default_policy(), secret=secret, model_access=access
+            )
+            await manager.recover()
+            app.state.manager = manager
+            try:
+                yield
+            finally:
+                await manager.close()
 
     app = Starlette(routes=routes if data_dir is not None else routes[:1], lifespan=lifespan)
     app.state.secret = secret

@@ -5,6 +5,8 @@ the sandbox to it (pasta `-T`), and nothing else is routed. The proxy speaks HTT
 absolute-form plain HTTP, and connects only to hosts whose name is on the allowlist (a domain
 allows its subdomains). Names that resolve to loopback, private, link-local (metadata) or
 reserved addresses are refused too, unless the operator lists them in `allow_private`.
+`routes` name host-side endpoints (the model gateway): a request for `name:port` goes to the
+fixed address it maps to, whatever the name would resolve to, and nowhere else.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import ipaddress
 import logging
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from foundry.sandbox import knobs
 
@@ -52,11 +54,15 @@ class EgressProxy:
         *,
         allow_private: Iterable[str] = (),
         allow_endpoints: Iterable[tuple[str, int]] = (),
+        routes: Mapping[tuple[str, int], tuple[str, int]] | None = None,
     ) -> None:
         self.allow = [a for a in allow if a]
         self.allow_private = list(allow_private)
         # Exact host:port pairs on the host (the model gateway), reachable whatever they resolve to.
         self.allow_endpoints = set(allow_endpoints)
+        self.routes = {
+            (name.lower(), port): target for (name, port), target in (routes or {}).items()
+        }
         self.denied: list[str] = []
         self._server: asyncio.Server | None = None
         self.port = 0
@@ -97,12 +103,24 @@ class EgressProxy:
             hostport, _, path = target[len("http://") :].partition("/")
             host, _, port_s = hostport.partition(":")
             port_s = port_s or "80"
-            forward = f"{method} /{path} {version}\r\n{rest}".encode("latin-1")
+            # One request per upstream connection: later requests on a piped keep-alive
+            # connection would reach the upstream in absolute form, unchecked.
+            headers = [
+                line
+                for line in rest.split("\r\n")
+                if line and not line.lower().startswith(("connection:", "proxy-connection:"))
+            ]
+            headers.append("Connection: close")
+            head_out = "\r\n".join(headers)
+            forward = f"{method} /{path} {version}\r\n{head_out}\r\n\r\n".encode("latin-1")
         else:
             await self._reply(writer, 400, "Bad Request")
             return
         host = host.strip("[]")
-        if not port_s.isdigit() or not await self._permitted(host, int(port_s)):
+        routed = self.routes.get((host.lower(), int(port_s))) if port_s.isdigit() else None
+        if routed is not None:
+            host, port_s = routed[0], str(routed[1])
+        elif not port_s.isdigit() or not await self._permitted(host, int(port_s)):
             self.denied.append(host)
             log.info("egress denied: %s", host)
             await self._reply(writer, 403, "Forbidden by sandbox egress policy")

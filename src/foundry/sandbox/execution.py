@@ -1,6 +1,6 @@
 """Agent runs and finalization of one session.
 
-A run: executing → the runner works (auto-commits every few seconds while files change) →
+A run: executing → the runner works (a file watcher auto-commits after quiet spells) →
 change summary, auto-commit, push → completion callback → ready. A run that crashes, times out
 or is stopped fails the session: its processes are killed and its files removed (the record and
 logs stay). Finalize: finalizing → final commit and push → completed, runtime released.
@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from foundry.sandbox import callbacks, knobs
+from foundry.sandbox import callbacks, watcher
 from foundry.sandbox.gitops import GitError
+from foundry.sandbox.model_access import ModelAccess
 from foundry.sandbox.runner_protocol import Runner, RunResult, Runtime
 from foundry.sandbox.session import Session
 from foundry.sandbox.status import RuntimeMode, SandboxStatus, now_iso
@@ -32,37 +33,68 @@ class SessionRunContext:
     runtime: Runtime
     gateway_url: str | None = None
     gateway_token: str | None = None
+    host_gateway_url: str | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _taken: dict[str, str] = field(default_factory=dict)
 
     async def log(self, line: str, *, stream: str = "agent", metadata: Any = None) -> None:
-        """Append a (redacted) line to the session's log."""
+        """Append a (redacted) line to the session's log; tool calls also become hook events."""
         self.session.log.append("info" if stream == "agent" else stream, line, metadata)
+        if isinstance(metadata, dict) and isinstance(metadata.get("toolUse"), dict):
+            self.session.hook("PostToolUse", {"summary": line[:300], **metadata["toolUse"]})
 
     async def next_message(self) -> str | None:
-        """The next pending chat message, or None."""
+        """The next pending chat message (now marked delivered), or None."""
         try:
-            return self.session.inbox.get_nowait()
+            message = self.session.inbox.get_nowait()
         except asyncio.QueueEmpty:
             return None
+        self._taken[message.content] = message.id
+        await self.session.chat_set(message.id, message.content, "delivered")
+        return message.content
+
+    async def message_failed(self, content: str, reason: str) -> None:
+        """A message the runner took but could not give to its agent: mark it failed."""
+        message_id = self._taken.pop(content, None)
+        if message_id is not None:
+            await self.session.chat_set(message_id, content, "failed", reason)
 
     def stop_requested(self) -> bool:
         """True once a stop, a timeout or the TTL asked the run to end."""
         return self.session.stop_event.is_set()
 
     def files_changed(self) -> None:
-        """Mark the workspace dirty for the next auto-commit."""
+        """Mark the workspace dirty (the file watcher does this too, on its own)."""
         self.changed.set()
 
 
 async def run_agent(
-    session: Session, runner: Runner, prompt: str, config: dict[str, Any], timeout_s: float
+    session: Session,
+    runner: Runner,
+    prompt: str,
+    config: dict[str, Any],
+    timeout_s: float,
+    access: ModelAccess | None = None,
 ) -> None:
     """Run `runner` on `prompt` and bring the session back to ready (or failed)."""
     assert session.runtime is not None  # execute only starts runs on a ready session
-    ctx = SessionRunContext(session, session.id, session.paths.workspace, session.runtime)
+    token = session.gateway_token if access is not None else None
+    ctx = SessionRunContext(
+        session,
+        session.id,
+        session.paths.workspace,
+        session.runtime,
+        gateway_url=access.sandbox_url if access and token else None,
+        gateway_token=token,
+        host_gateway_url=access.host_url if access and token else None,
+    )
     await session.set_runtime_mode(RuntimeMode.EXECUTING)
     started = time.monotonic()
-    autocommit = asyncio.ensure_future(_autocommit(session, ctx))
+    stop_watch = asyncio.Event()
+    helpers = [
+        asyncio.ensure_future(watcher.watch(session, ctx.changed, stop_watch)),
+        asyncio.ensure_future(watcher.autocommit(session, ctx.changed)),
+    ]
     try:
         result = await asyncio.wait_for(runner.run(ctx, prompt, config), timeout_s)
     except TimeoutError:
@@ -73,9 +105,11 @@ async def run_agent(
     except Exception as error:
         result = RunResult(False, "crashed", f"the agent crashed: {type(error).__name__}: {error}")
     finally:
-        autocommit.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await autocommit
+        stop_watch.set()
+        for helper in helpers:
+            helper.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+    await _fail_undelivered(session, "the run ended before the agent took the message")
     elapsed = time.monotonic() - started
     files, commit_sha = await _summarise_and_commit(session)
     level = "info" if result.ok else "error"
@@ -100,6 +134,13 @@ async def run_agent(
         "summary": result.summary,
         "error": result.error,
     }
+    if access is not None and (usage := access.gateway.usage(session.id)) is not None:
+        run["modelUsage"] = {
+            "calls": usage.calls,
+            "inputTokens": usage.input_tokens,
+            "outputTokens": usage.output_tokens,
+            "costUsd": round(usage.cost_usd, 6),
+        }
     if result.ok:
         await session.transition(
             SandboxStatus.READY,
@@ -120,18 +161,17 @@ async def run_agent(
     )
     await session.set_runtime_mode(RuntimeMode.HIBERNATING)
     await session.release_runtime()
+    session.end_model_access()
     session.paths.remove()
 
 
-async def _autocommit(session: Session, ctx: SessionRunContext) -> None:
+async def _fail_undelivered(session: Session, reason: str) -> None:
     while True:
-        await ctx.changed.wait()
-        await asyncio.sleep(knobs.AUTOCOMMIT_DEBOUNCE_S)  # debounce: commit after quiet time
-        ctx.changed.clear()
-        with contextlib.suppress(GitError):
-            sha = await session.git.commit_all(f"wip: auto-sync [sandbox:{session.id}]")
-            if sha:
-                session.log.append("system", f"Auto-committed {sha[:12]}", {"commitSha": sha})
+        try:
+            message = session.inbox.get_nowait()
+        except asyncio.QueueEmpty:
+            return
+        await session.chat_set(message.id, message.content, "failed", reason)
 
 
 async def _summarise_and_commit(session: Session) -> tuple[list[dict[str, str]], str | None]:
@@ -178,12 +218,14 @@ async def finalize(session: Session, message: str | None, push: bool) -> dict[st
             error = f"push failed: {pushed.stderr.strip()[-300:]}"
             await session.transition(SandboxStatus.FAILED, error, error=error)
             await session.release_runtime()
+            session.end_model_access()
             raise GitError(error)
     await session.transition(
         SandboxStatus.COMPLETED, "Session completed", lastCommitSha=sha, filesChanged=len(files)
     )
     await session.set_runtime_mode(RuntimeMode.HIBERNATING)
     await session.release_runtime()
+    session.end_model_access()
     callbacks.fire(
         completion_url(session),
         session.record.get("hookSecret"),

@@ -63,6 +63,13 @@ class Git:
         else:
             self.credentials.unlink(missing_ok=True)
 
+    def exclude(self, *patterns: str) -> None:
+        """Never commit files matching `patterns` (the worker's own scratch files)."""
+        info = self.git_dir / "info"
+        info.mkdir(parents=True, exist_ok=True)
+        with (info / "exclude").open("a") as f:
+            f.write("".join(f"{pattern}\n" for pattern in patterns))
+
     def _helper(self) -> list[str]:
         path = shlex.quote(str(self.credentials))
         script = (

@@ -62,3 +62,75 @@ EGRESS_CONNECT_TIMEOUT_S = env_float("FOUNDRY_SANDBOX_EGRESS_CONNECT_TIMEOUT_S",
 """Bound on the egress proxy's upstream connect."""
 CALLBACK_TIMEOUT_S = env_float("FOUNDRY_SANDBOX_CALLBACK_TIMEOUT_S", 5.0)
 """Bound on one completion or hook callback POST to the backend."""
+
+# --- container runtimes (runtimes/docker.py, runtimes/kubernetes.py) -------------------------
+
+CONTAINER_IMAGE = env_str("FOUNDRY_SANDBOX_CONTAINER_IMAGE", "python:3.12-slim")
+"""Image of a docker or kubernetes sandbox when the policy names none (needs sh; tar for k8s)."""
+CONTAINER_USER = env_str("FOUNDRY_SANDBOX_CONTAINER_USER", "")
+"""uid:gid the sandbox runs as; empty means the worker's own (1000:1000 when it is root)."""
+CONTAINER_CPUS = env_float("FOUNDRY_SANDBOX_CONTAINER_CPUS", 2.0)
+"""CPU cores a docker container or kubernetes pod may use."""
+CONTAINER_PIDS = env_int("FOUNDRY_SANDBOX_CONTAINER_PIDS", 512)
+"""Most processes a docker container may run at once (kubernetes: set on the node)."""
+CONTAINER_TMP_BYTES = env_int("FOUNDRY_SANDBOX_CONTAINER_TMP_BYTES", 512 * 1024**2)
+"""Size of the writable /tmp of a container whose root filesystem is read-only."""
+CONTAINER_KILL_GRACE_S = env_float("FOUNDRY_SANDBOX_CONTAINER_KILL_GRACE_S", 5.0)
+"""How long a timed-out command's output is drained after its process group was killed."""
+DOCKER_HOST = env_str("DOCKER_HOST", "unix:///var/run/docker.sock")
+"""The Docker engine's address (only unix:// sockets are supported)."""
+DOCKER_API_VERSION = env_str("FOUNDRY_SANDBOX_DOCKER_API_VERSION", "1.41")
+"""Engine API version the docker runtime speaks (1.41 = Docker 20.10 and later)."""
+DOCKER_EGRESS_PROXY = env_str("FOUNDRY_SANDBOX_DOCKER_EGRESS_PROXY", "")
+"""An operator-run proxy URL on the sandbox network; empty means a per-session worker proxy."""
+DOCKER_PULL_TIMEOUT_S = env_float("FOUNDRY_SANDBOX_DOCKER_PULL_TIMEOUT_S", 600.0)
+"""Bound on pulling a missing image."""
+K8S_API_URL = env_str("FOUNDRY_SANDBOX_K8S_API_URL", "https://kubernetes.default.svc")
+"""The Kubernetes API server (default: in-cluster)."""
+K8S_TOKEN_FILE = env_str(
+    "FOUNDRY_SANDBOX_K8S_TOKEN_FILE", "/var/run/secrets/kubernetes.io/serviceaccount/token"
+)
+"""Bearer token file of the worker's service account (re-read on every start)."""
+K8S_CA_FILE = env_str(
+    "FOUNDRY_SANDBOX_K8S_CA_FILE", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+)
+"""CA bundle that verifies the API server."""
+K8S_NAMESPACE = env_str("FOUNDRY_SANDBOX_K8S_NAMESPACE", "foundry-sandboxes")
+"""Namespace of the sandbox pods and their NetworkPolicies."""
+K8S_EGRESS_HOST = env_str("FOUNDRY_SANDBOX_K8S_EGRESS_HOST", "")
+"""The worker's pod IP, where per-session egress proxies listen; needed when egress is allowed."""
+K8S_POD_START_TIMEOUT_S = env_float("FOUNDRY_SANDBOX_K8S_POD_START_TIMEOUT_S", 180.0)
+"""Bound on a sandbox pod becoming Running (scheduling and image pull included)."""
+K8S_POD_DEADLINE_S = env_int("FOUNDRY_SANDBOX_K8S_POD_DEADLINE_S", 2 * 3600)
+"""activeDeadlineSeconds of a pod, so a lost worker's pods still die."""
+K8S_VOLUME_BYTES = env_int("FOUNDRY_SANDBOX_K8S_VOLUME_BYTES", 4 * 1024**3)
+"""sizeLimit of the workspace emptyDir (home and /tmp get a quarter each)."""
+K8S_SYNC_MAX_BYTES = env_int("FOUNDRY_SANDBOX_K8S_SYNC_MAX_BYTES", 2 * 1024**3)
+"""Largest workspace archive copied back from a pod (a bigger one fails the command)."""
+K8S_POLL_INTERVAL_S = env_float("FOUNDRY_SANDBOX_K8S_POLL_INTERVAL_S", 0.25)
+"""Interval between pod status reads while waiting for it to start or go."""
+
+# --- end of container runtimes' knobs ---------------------------------------------------------
+
+# --- Gateway wiring, hook events, chat and the file watcher (sandbox-worker engineer) ---------
+
+GATEWAY_HOST = env_str("FOUNDRY_SANDBOX_GATEWAY_HOST", "127.0.0.1")
+"""Host address the worker's in-process model gateway listens on (loopback only)."""
+GATEWAY_PORT = env_int("FOUNDRY_SANDBOX_GATEWAY_PORT", 0)
+"""Port of the in-process model gateway; 0 picks a free one."""
+GATEWAY_SANDBOX_NAME = env_str("FOUNDRY_SANDBOX_GATEWAY_NAME", "model-gateway.internal")
+"""Host name sandboxes use for the gateway; only their egress proxy resolves it."""
+GATEWAY_BUDGET_USD = env_float("FOUNDRY_SANDBOX_GATEWAY_BUDGET_USD", 5.0)
+"""Model spend one session may make when create does not say (USD)."""
+GATEWAY_MAX_TOKENS = env_int("FOUNDRY_SANDBOX_GATEWAY_MAX_TOKENS", 5_000_000)
+"""Model tokens (input plus output) one session may use when create does not say."""
+HOOK_RETRY_ATTEMPTS = env_int("FOUNDRY_SANDBOX_HOOK_RETRY_ATTEMPTS", 4)
+"""Tries of one hook or completion POST before it is dropped (logged)."""
+HOOK_RETRY_BASE_S = env_float("FOUNDRY_SANDBOX_HOOK_RETRY_BASE_S", 0.5)
+"""First retry delay of a hook POST; doubles on each further try."""
+HOOK_QUEUE_SIZE = env_int("FOUNDRY_SANDBOX_HOOK_QUEUE_SIZE", 1000)
+"""Hook events one session may have waiting; past it the oldest are dropped."""
+CHAT_HISTORY = env_int("FOUNDRY_SANDBOX_CHAT_HISTORY", 200)
+"""Chat messages kept (with their delivery state) in a session's record."""
+WATCH_STEP_MS = env_int("FOUNDRY_SANDBOX_WATCH_STEP_MS", 50)
+"""Quiet time after which the file watcher reports a batch of workspace changes."""

@@ -17,10 +17,12 @@ from typing import Any
 
 from foundry.sandbox import execution, knobs
 from foundry.sandbox.errors import BadRequest, Conflict, NotFound, SdkUnavailable
+from foundry.sandbox.model_access import ModelAccess
 from foundry.sandbox.runners_registry import registry
 from foundry.sandbox.runtimes.base import RuntimeBackend, RuntimePolicy
 from foundry.sandbox.schemas import CreateSandbox, Execute, Finalize
-from foundry.sandbox.session import Session
+from foundry.sandbox.sealing import SecretBox
+from foundry.sandbox.session import ChatMessage, Session
 from foundry.sandbox.stages import Provisioner
 from foundry.sandbox.status import (
     RuntimeMode,
@@ -39,13 +41,24 @@ _INTERRUPTED = (S.PROVISIONING, S.CLONING, S.EXECUTING, S.FINALIZING)
 class Manager:
     """All sessions of one worker process."""
 
-    def __init__(self, data_dir: Path, backend: RuntimeBackend, policy: RuntimePolicy) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        backend: RuntimeBackend,
+        policy: RuntimePolicy,
+        *,
+        secret: str | None = None,
+        model_access: ModelAccess | None = None,
+    ) -> None:
         self.root = data_dir / "sandbox"
         self.sessions_dir = self.root / "sessions"
         self.sessions_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.root / "sessions.db")
+        self.store = Store(
+            self.root / "sessions.db", SecretBox.for_worker(secret, self.root / "store.key")
+        )
         self.backend = backend
-        self.provisioner = Provisioner(backend, policy)
+        self.model_access = model_access
+        self.provisioner = Provisioner(backend, policy, model_access)
         self.sessions: dict[str, Session] = {}
         self._ttl: dict[str, asyncio.TimerHandle] = {}
 
@@ -86,8 +99,12 @@ class Manager:
             "callbackUrl": req.callbackUrl,
             "hookSecret": req.hookSecret,
             "filesChanged": 0,
+            "budgetUsd": req.budgetUsd,
+            "maxTokens": req.maxTokens,
+            "chat": [],
         }
         session = Session(record, self.store, self.sessions_dir)
+        self._grant_model_access(session)
         session.redactor.add(req.githubToken)
         session.redactor.add(req.anthropicApiKey)
         session.model_api_key = req.anthropicApiKey
@@ -122,6 +139,8 @@ class Manager:
                 await asyncio.wait_for(session.ready_event.wait(), knobs.EXECUTE_WAIT_READY_S)
         if session.status is S.FAILED:
             raise SdkUnavailable(f"sandbox {sandbox_id} failed: {session.record.get('error')}")
+        if session.gateway_token is None:
+            self._grant_model_access(session)
         if req.hookSecret:
             session.redactor.add(req.hookSecret)
         if req.anthropicApiKey:
@@ -141,11 +160,17 @@ class Manager:
                 "Execution started",
                 run={"startedAt": started, "runner": name, "prompt": req.taskPrompt[:2000]},
             )
+            session.hook("RunStarted", {"runner": name, "startedAt": started})
 
         await session.call(begin)
         session.run_task = session.spawn(
             execution.run_agent(
-                session, runner, req.taskPrompt, req.runnerConfig, req.timeoutMs / 1000
+                session,
+                runner,
+                req.taskPrompt,
+                req.runnerConfig,
+                req.timeoutMs / 1000,
+                self.model_access,
             )
         )
         return {
@@ -176,12 +201,29 @@ class Manager:
         }
 
     async def message(self, sandbox_id: str, content: str) -> dict[str, Any]:
-        """Deliver a chat message to the running agent."""
+        """Queue a chat message for the running agent; one it cannot take is marked failed."""
         session = self.get(sandbox_id)
-        require_status(session.status, S.EXECUTING)
-        session.inbox.put_nowait(content)
-        session.log.append("info", f"User message: {content[:500]}", {"chat": True})
-        return {"delivered": True}
+        message = ChatMessage(f"msg-{secrets.token_hex(6)}", content)
+        await session.chat_set(message.id, content, "pending")
+        reason = self._chat_refusal(session)
+        if reason is not None:
+            await session.chat_set(message.id, content, "failed", reason)
+            raise Conflict(
+                f"chat message not delivered: {reason}",
+                {"messageId": message.id, "status": "failed", "reason": reason},
+            )
+        session.inbox.put_nowait(message)
+        return {"delivered": True, "messageId": message.id, "status": "pending"}
+
+    def _chat_refusal(self, session: Session) -> str | None:
+        if session.status is not S.EXECUTING:
+            return f"no agent is running (expected executing, got {session.status.value})"
+        if session.run_task is None or session.run_task.done():
+            return "the agent has exited"
+        runner = registry().get(session.record.get("run", {}).get("runner", ""))
+        if runner is not None and not getattr(runner, "accepts_chat", True):
+            return f"the {runner.name} runner has no channel into a running agent"
+        return None
 
     async def stop(self, sandbox_id: str, req: Finalize) -> dict[str, Any]:
         """Finalize: stop the run, final commit, push, completed."""
@@ -263,6 +305,8 @@ class Manager:
         for record in self.store.load_sessions():
             session = Session(record, self.store, self.sessions_dir)
             self.sessions[session.id] = session
+            if not session.status.terminal:
+                self._grant_model_access(session)  # tokens live in memory only: a new one
             if session.status in _INTERRUPTED:
                 message = f"Interrupted by a worker restart while {session.status.value}"
                 session.apply_transition(
@@ -277,6 +321,17 @@ class Manager:
                     session.apply_transition(S.FAILED, f"Runtime restart failed: {error!r}")
             if not session.status.terminal:
                 self._arm_ttl(session)
+
+    def _grant_model_access(self, session: Session) -> None:
+        access = self.model_access
+        if access is None:
+            return
+        token = access.issue(
+            session.id, session.record.get("budgetUsd"), session.record.get("maxTokens")
+        )
+        session.gateway_token = token
+        session.redactor.add(token)
+        session.revoke_token = access.revoke
 
     def _arm_ttl(self, session: Session, *, extend: bool = False) -> None:
         self._cancel_ttl(session.id)

@@ -60,6 +60,8 @@ class RunContext(Protocol):
     """The host model gateway's base URL as seen from inside the sandbox, or None."""
     gateway_token: str | None
     """The revocable per-session token for the gateway, or None."""
+    host_gateway_url: str | None
+    """The gateway's base URL as seen from the worker's host (for runners that run there)."""
 
     async def log(self, line: str, *, stream: str = "agent", metadata: Any = None) -> None:
         """Append a line to the session's log (`stream` is a level: info, stdout, stderr,
@@ -67,7 +69,12 @@ class RunContext(Protocol):
         ...
 
     async def next_message(self) -> str | None:
-        """The next chat message from the user, or None if none is pending."""
+        """The next chat message from the user, or None if none is pending; taking it marks
+        it delivered."""
+        ...
+
+    async def message_failed(self, content: str, reason: str) -> None:
+        """A message taken with `next_message` never reached the agent: mark it failed."""
         ...
 
     def stop_requested(self) -> bool:
@@ -91,7 +98,10 @@ class RunResult:
 
 
 class Runner(Protocol):
-    """An agent that works on a prompt inside the sandbox."""
+    """An agent that works on a prompt inside the sandbox.
+
+    A runner with a class attribute `accepts_chat = False` has no way to pass chat messages to
+    its agent; the worker then fails messages at once instead of queueing them."""
 
     name: str
 

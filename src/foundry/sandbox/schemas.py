@@ -44,6 +44,8 @@ class CreateSandbox(_Body):
     sleepAfter: str | None = None
     callbackUrl: str | None = None
     hookSecret: str | None = None
+    budgetUsd: float | None = Field(default=None, gt=0)
+    maxTokens: int | None = Field(default=None, gt=0)
 
     @field_validator("sandboxId")
     @classmethod

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from foundry.sandbox import knobs
+from foundry.sandbox import callbacks, knobs
 from foundry.sandbox.errors import Conflict
 from foundry.sandbox.gitops import Git
 from foundry.sandbox.logbus import LogBus
@@ -38,6 +38,14 @@ PRIVATE_FIELDS = frozenset({"hookSecret", "runnerConfig"})
 class _Call:
     fn: Callable[[], Awaitable[Any]]
     future: asyncio.Future[Any]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A chat message waiting for the running agent."""
+
+    id: str
+    content: str
 
 
 @dataclass
@@ -82,12 +90,14 @@ class Session:
         self.log = LogBus(store, self.id, self.redactor)
         self.git = Git(self.paths.git_dir, self.paths.workspace, self.paths.private, self.redactor)
         self.runtime: SessionRuntime | None = None
-        self.inbox: asyncio.Queue[str] = asyncio.Queue()
+        self.inbox: asyncio.Queue[ChatMessage] = asyncio.Queue()
         self.stop_event = asyncio.Event()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.run_task: asyncio.Task[Any] | None = None
         self.ready_event = asyncio.Event()
         self.model_api_key: str | None = None  # held on the host for the gateway, never stored
+        self.gateway_token: str | None = None  # this session's gateway token; memory only
+        self.revoke_token: Callable[[str], None] | None = None  # set by the manager
         self._queue: asyncio.Queue[_Call | None] = asyncio.Queue(knobs.ACTOR_QUEUE_SIZE)
         self._actor = asyncio.get_running_loop().create_task(self._run_actor())
 
@@ -202,6 +212,48 @@ class Session:
                 {"stage": stage, "stageStatus": status},
             )
             self.publish_status(None)
+            self.hook("StageProgress", {"stage": stage, "stageStatus": status, "error": error})
+
+        await self.call(apply)
+
+    def hook(self, name: str, data: dict[str, Any]) -> None:
+        """Queue hook event `name` for the backend (signed with the session's hookSecret)."""
+        callbacks.hook_event(
+            self.id,
+            self.record.get("callbackUrl"),
+            self.record.get("hookSecret"),
+            name,
+            {k: self.redactor(v) if isinstance(v, str) else v for k, v in data.items()},
+        )
+
+    async def chat_set(
+        self, message_id: str, content: str, status: str, reason: str | None = None
+    ) -> None:
+        """Record a chat message's delivery state (pending, delivered, failed), log it and tell
+        the backend."""
+
+        async def apply() -> None:
+            history: list[dict[str, Any]] = self.record.setdefault("chat", [])
+            entry = next((m for m in history if m["id"] == message_id), None)
+            if entry is None:
+                entry = {"id": message_id, "content": content[:2000], "createdAt": now_iso()}
+                history.append(entry)
+                del history[: -knobs.CHAT_HISTORY]
+            entry.update(status=status, updatedAt=now_iso())
+            if reason:
+                entry["reason"] = reason
+            self.save()
+            chat = {"id": message_id, "status": status, "reason": reason}
+            if status == "pending":
+                text, level = f"User message: {content[:500]}", "info"
+            elif status == "delivered":
+                text, level = f"Chat message delivered to the agent: {content[:200]}", "system"
+            else:
+                text, level = f"Chat message failed ({reason}): {content[:200]}", "error"
+            self.log.append(level, text, {"chat": chat})
+            if status != "pending":
+                name = "ChatDelivered" if status == "delivered" else "ChatFailed"
+                self.hook(name, {"messageId": message_id, "reason": reason})
 
         await self.call(apply)
 
@@ -238,6 +290,12 @@ class Session:
             log.error("session %s: background work failed", self.id, exc_info=error)
             self.log.append("error", f"Internal error: {type(error).__name__}: {error}")
 
+    def end_model_access(self) -> None:
+        """Revoke the session's gateway token (the session will make no more model calls)."""
+        if self.revoke_token is not None:
+            self.revoke_token(self.id)
+        self.gateway_token = None
+
     async def release_runtime(self) -> None:
         """Kill the sandbox's processes and free its runtime (the workspace stays)."""
         runtime, self.runtime = self.runtime, None
@@ -255,6 +313,7 @@ class Session:
             await asyncio.wait(others, timeout=10)
         await self.release_runtime()
         if remove_files:
+            self.end_model_access()
             self.paths.remove()
         self.log.close()
 

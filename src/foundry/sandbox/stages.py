@@ -8,12 +8,14 @@ stage fails the session with its message, and the session's runtime and files ar
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import shlex
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from foundry.sandbox import fsops, knobs
+from foundry.sandbox.model_access import ModelAccess
 from foundry.sandbox.runtimes.base import HOME, WORKDIR, RuntimeBackend, RuntimePolicy, SandboxSpec
 from foundry.sandbox.session import Session
 from foundry.sandbox.status import STAGE_GROUPS, RuntimeMode, SandboxStatus
@@ -56,9 +58,15 @@ def detect_install_command(workspace: Path) -> str | None:
 class Provisioner:
     """Runs a session's setup stages against one runtime backend."""
 
-    def __init__(self, backend: RuntimeBackend, policy: RuntimePolicy) -> None:
+    def __init__(
+        self,
+        backend: RuntimeBackend,
+        policy: RuntimePolicy,
+        model_access: ModelAccess | None = None,
+    ) -> None:
         self.backend = backend
         self.policy = policy
+        self.model_access = model_access
 
     async def provision(self, session: Session) -> None:
         """Run every stage group in order; on failure mark the session failed and clean up."""
@@ -77,6 +85,7 @@ class Provisioner:
                         SandboxStatus.FAILED, f"Setup failed: {message}", error=message
                     )
                     await session.release_runtime()
+                    session.end_model_access()
                     session.paths.remove()
                 return
 
@@ -102,9 +111,15 @@ class Provisioner:
         policy = self.policy
         host = _remote_host(record.get("repoUrl", ""))
         if host and policy.egress_allow:
-            policy = RuntimePolicy(
-                **{**policy.__dict__, "egress_allow": (*policy.egress_allow, host)}
+            policy = dataclasses.replace(policy, egress_allow=(*policy.egress_allow, host))
+        env: dict[str, str] = {}
+        access, token = self.model_access, session.gateway_token
+        if access is not None and token:
+            # The session reaches the gateway (and only it on the host) with its own token.
+            policy = dataclasses.replace(
+                policy, egress_routes=(*policy.egress_routes, access.route())
             )
+            env = access.sandbox_env(token)
         ro_binds = ((session.paths.git_dir, str(session.paths.git_dir)),)
         spec = SandboxSpec(
             session_id=session.id,
@@ -112,6 +127,7 @@ class Provisioner:
             home=session.paths.home,
             policy=policy,
             ro_binds=ro_binds if session.paths.git_dir.exists() else (),
+            env=env,
         )
         session.runtime = await self.backend.start(spec)
 
@@ -156,6 +172,7 @@ async def git_clone(session: Session, p: Provisioner) -> None:
     if not cloned.ok:
         raise StageFailed(f"git clone failed: {_last_line(cloned.stderr)}")
     session.log.append("system", f"Cloned {record['repoUrl']} ({record['branch']})")
+    session.git.exclude(".foundry-agent-*.log", ".foundry-prompt-*.txt")
     checked = await session.git.checkout_branch(record["worktreeBranch"])
     if not checked.ok:
         raise StageFailed(

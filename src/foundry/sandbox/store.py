@@ -2,7 +2,8 @@
 
 `sessions` holds each session's record as JSON (the reference's `session_meta`); `logs` holds
 every log entry with a global sequence, which is the cursor clients resume from. Written by the
-session actors only; a worker restart reads everything back (`Manager.recover`).
+session actors only; a worker restart reads everything back (`Manager.recover`). Secret fields
+(`SEALED_FIELDS`) are stored encrypted (`sealing.SecretBox`), never in clear.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from foundry.sandbox.sealing import SecretBox
+
+SEALED_FIELDS = ("hookSecret",)
+"""Record fields written to disk only encrypted, under `<name>Sealed`."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -28,8 +34,9 @@ CREATE INDEX IF NOT EXISTS logs_by_level ON logs (sandbox_id, level, sequence DE
 class Store:
     """The worker's SQLite database (WAL, one connection, used from the event loop thread)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, box: SecretBox | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.box = box or SecretBox.for_worker(None, path.parent / "store.key")
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -43,13 +50,27 @@ class Store:
         """Insert or replace one session's record."""
         self.db.execute(
             "INSERT OR REPLACE INTO sessions (id, record, updated_at) VALUES (?, ?, ?)",
-            (record["sandboxId"], orjson.dumps(record).decode(), time.time()),
+            (record["sandboxId"], orjson.dumps(self._seal(record)).decode(), time.time()),
         )
 
     def load_sessions(self) -> list[dict[str, Any]]:
         """Every session's record."""
         rows = self.db.execute("SELECT record FROM sessions ORDER BY updated_at").fetchall()
-        return [orjson.loads(r[0]) for r in rows]
+        return [self._open(orjson.loads(r[0])) for r in rows]
+
+    def _seal(self, record: dict[str, Any]) -> dict[str, Any]:
+        stored = dict(record)
+        for name in SEALED_FIELDS:
+            value = stored.pop(name, None)
+            if value:
+                stored[f"{name}Sealed"] = self.box.seal(value, record["sandboxId"])
+        return stored
+
+    def _open(self, stored: dict[str, Any]) -> dict[str, Any]:
+        for name in SEALED_FIELDS:
+            sealed = stored.pop(f"{name}Sealed", None)
+            stored[name] = self.box.open(sealed, stored["sandboxId"]) if sealed else None
+        return stored
 
     def append_log(
         self, sandbox_id: str, timestamp: str, level: str, message: str, metadata: Any

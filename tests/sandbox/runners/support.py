@@ -74,6 +74,8 @@ class LocalContext:
         self.runtime: Runtime = self.local
         self.gateway_url = gateway_url
         self.gateway_token = gateway_token
+        self.host_gateway_url = gateway_url
+        self.failed_messages: list[tuple[str, str]] = []
         self.lines: list[tuple[str, str]] = []
         self.inbox: deque[str] = deque()
         self.stop = False
@@ -84,6 +86,10 @@ class LocalContext:
 
     async def next_message(self) -> str | None:
         return self.inbox.popleft() if self.inbox else None
+
+    async def message_failed(self, content: str, reason: str) -> None:
+        self.failed_messages.append((content, reason))
+        self.lines.append(("error", f"chat failed: {reason}: {content}"))
 
     def stop_requested(self) -> bool:
         return self.stop

@@ -42,7 +42,7 @@ EVENTS: list[dict[str, object]] = [
 
 FAKE = """#!/bin/sh
 printf '%s\\n' "$*" >> "$HOME/claude-args"
-printf '%s %s\\n' "$ANTHROPIC_BASE_URL" "$ANTHROPIC_API_KEY" > "$HOME/claude-env"
+printf '%s %s\\n' "$ANTHROPIC_BASE_URL" "$ANTHROPIC_AUTH_TOKEN" > "$HOME/claude-env"
 case "$*" in
   *--resume*) echo '{"type":"result","is_error":false,"num_turns":1,"result":"Resumed."}' ;;
   *) cat "$HOME/events.jsonl"; echo 'plain text line' ;;

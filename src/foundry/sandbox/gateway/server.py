@@ -14,7 +14,8 @@ STARTUP_TIMEOUT_S = 10.0
 
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[str]:
-    """Run `app` with uvicorn in this event loop until the block ends; yields its base URL."""
+    """Run `app` with uvicorn in this event loop until the block ends; yields its base URL
+    (with the port the kernel picked when `port` is 0)."""
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -28,6 +29,8 @@ async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[str]:
             server.should_exit = True
             raise RuntimeError(f"server on {host}:{port} did not start in {STARTUP_TIMEOUT_S}s")
         await asyncio.sleep(0.01)
+    if port == 0:
+        port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"http://{host}:{port}"
     finally:

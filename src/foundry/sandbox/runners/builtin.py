@@ -66,7 +66,8 @@ class BuiltinRunner:
             settings = BuiltinConfig.parse(config)
         except ValueError as error:
             return RunResult(False, "invalid runner config", str(error))
-        base_url = settings.gateway_url or ctx.gateway_url
+        # This loop runs on the host: it reaches the gateway directly, not through the sandbox.
+        base_url = settings.gateway_url or ctx.host_gateway_url or ctx.gateway_url
         if not base_url or not ctx.gateway_token:
             return RunResult(
                 False, "no model gateway", "the builtin runner needs a gateway URL and token"

@@ -1,7 +1,7 @@
 """The `claude-code` runner: the `claude` CLI in the sandbox, pointed at the gateway.
 
 It runs `claude -p <prompt> --output-format stream-json --verbose --dangerously-skip-permissions`
-with ANTHROPIC_BASE_URL = the gateway and ANTHROPIC_API_KEY = the session token, and maps each
+with ANTHROPIC_BASE_URL = the gateway and ANTHROPIC_AUTH_TOKEN = the session token, and maps each
 event to a log line (stream_json.py). Chat messages that arrive while it works are delivered when
 the current turn ends, by resuming the same Claude session with `--resume <session id>`.
 
@@ -54,7 +54,7 @@ class ClaudeCodeRunner:
         while turn_prompt is not None:
             command = with_env(
                 self._command(turn_prompt, config, run.session_id),
-                {**gateway_env(ctx), **_QUIET_ENV},
+                {**gateway_env(ctx, bearer=True), **_QUIET_ENV},
             )
             result = await run_streaming(ctx, command, timeout, on_line, collect_chat)
             ctx.files_changed()
@@ -67,9 +67,7 @@ class ClaudeCodeRunner:
             if turn_prompt is not None:
                 await ctx.log(f"chat delivered: {turn_prompt[:200]}", stream="system")
         for message in inbox:
-            await ctx.log(
-                f"chat failed: the run ended before delivery: {message[:200]}", stream="error"
-            )
+            await ctx.message_failed(message, "the claude run ended before delivery")
         return _result(run, result.exit_code, result.ok)
 
     def _command(self, prompt: str, config: dict[str, Any], resume: str | None) -> str:

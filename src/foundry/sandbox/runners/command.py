@@ -25,6 +25,7 @@ class CommandRunner:
     """Runs a CLI agent from a command template, streaming its output."""
 
     name = "command"
+    accepts_chat = False
 
     async def run(self, ctx: RunContext, prompt: str, config: dict[str, Any]) -> RunResult:
         """Run the configured command on `prompt`; exit status 0 means success."""
@@ -78,7 +79,4 @@ class CommandRunner:
 async def refuse_chat(ctx: RunContext, runner: str) -> None:
     """Mark pending chat messages failed: this runner has no channel into the running agent."""
     while (message := await ctx.next_message()) is not None:
-        await ctx.log(
-            f"chat failed: the {runner} runner cannot reach a running agent: {message[:200]}",
-            stream="error",
-        )
+        await ctx.message_failed(message, f"the {runner} runner has no channel into the agent")

@@ -106,7 +106,8 @@ class Agent:
         results = []
         for call in turn.tool_calls:
             self.detect_loop(f"{call.name} {json.dumps(call.arguments, sort_keys=True)}")
-            await self.ctx.log(summarize(call), stream="system")
+            tool_use = {"tool_name": call.name, "tool_input": call.arguments}
+            await self.ctx.log(summarize(call), stream="system", metadata={"toolUse": tool_use})
             result = await self.toolbox.run(call)
             if result.is_error:
                 await self.ctx.log(f"{call.name} failed: {result.output[:300]}", stream="error")

@@ -30,14 +30,17 @@ def with_env(command: str, env: Mapping[str, str]) -> str:
     return f"env {assignments} sh -c {shlex.quote(command)}"
 
 
-def gateway_env(ctx: RunContext) -> dict[str, str]:
-    """The variables that point common CLI agents at the gateway with the session token."""
+def gateway_env(ctx: RunContext, *, bearer: bool = False) -> dict[str, str]:
+    """The variables that point common CLI agents at the gateway with the session token;
+    `bearer` gives the token as ANTHROPIC_AUTH_TOKEN (what Claude Code sends as a Bearer
+    token) instead of ANTHROPIC_API_KEY, since Claude Code refuses to have both."""
     if not ctx.gateway_url or not ctx.gateway_token:
         return {}
     base = ctx.gateway_url.rstrip("/")
+    anthropic_key = "ANTHROPIC_AUTH_TOKEN" if bearer else "ANTHROPIC_API_KEY"
     return {
         "ANTHROPIC_BASE_URL": base,
-        "ANTHROPIC_API_KEY": ctx.gateway_token,
+        anthropic_key: ctx.gateway_token,
         "OPENAI_BASE_URL": base + "/v1",
         "OPENAI_API_BASE": base + "/v1",
         "OPENAI_API_KEY": ctx.gateway_token,

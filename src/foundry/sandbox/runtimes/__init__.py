@@ -13,7 +13,23 @@ def _bwrap() -> RuntimeBackend:
     return BwrapBackend()
 
 
-BACKENDS: dict[str, Callable[[], RuntimeBackend]] = {"bwrap": _bwrap}
+def _docker() -> RuntimeBackend:
+    from foundry.sandbox.runtimes.docker import DockerBackend
+
+    return DockerBackend()
+
+
+def _kubernetes() -> RuntimeBackend:
+    from foundry.sandbox.runtimes.kubernetes import KubernetesBackend
+
+    return KubernetesBackend()
+
+
+BACKENDS: dict[str, Callable[[], RuntimeBackend]] = {
+    "bwrap": _bwrap,
+    "docker": _docker,
+    "kubernetes": _kubernetes,
+}
 """Factories of the runtimes this worker can use, by the name `FOUNDRY_SANDBOX_RUNTIME` takes."""
 
 

@@ -28,7 +28,10 @@ class RuntimePolicy:
     """A root filesystem: an unpacked tree for bwrap, an image name for docker or kubernetes;
     None means the host's root, read-only (bwrap only)."""
     egress_allow: tuple[str, ...] = ()
-    """Domains the egress proxy lets the sandbox reach; empty means no network at all."""
+    """Domains the egress proxy lets the sandbox reach; empty (and no routes) means no network."""
+    egress_routes: tuple[tuple[str, int, str, int], ...] = ()
+    """Named endpoints (name, port, host, host_port) the egress proxy forwards to a fixed
+    host-side address: the model gateway. Nothing else on the host is reachable."""
     memory_bytes: int = knobs.LIMIT_MEMORY_BYTES
     """Address-space (or container memory) limit."""
     cpu_seconds: int = knobs.LIMIT_CPU_SECONDS

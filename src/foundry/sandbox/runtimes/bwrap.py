@@ -86,9 +86,11 @@ class BwrapRuntime:
 
     async def start(self) -> None:
         """Start the egress proxy when the policy allows any egress."""
-        if self.spec.policy.egress_allow and self.proxy is None:
+        policy = self.spec.policy
+        if (policy.egress_allow or policy.egress_routes) and self.proxy is None:
+            routes = {(n, p): (h, hp) for n, p, h, hp in policy.egress_routes}
             self.proxy = EgressProxy(
-                self.spec.policy.egress_allow, allow_private=self._allow_private
+                policy.egress_allow, allow_private=self._allow_private, routes=routes
             )
             await self.proxy.start()
 
