@@ -50,3 +50,36 @@ async def test_feed_newest_first_filtered_and_paginated(app: Harness) -> None:
         await mallory.query("activity:feed", programId=program_id, numItems=5)
     with pytest.raises(AuthRequired):
         await app.anonymous().query("activity:feed", programId=program_id, numItems=5)
+
+
+async def test_timeline_pages_by_time_window(app: Harness) -> None:
+    alice, mallory = await app.user("alice"), await app.user("mallory")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    await app.org("Evil", {"mallory": (mallory, "admin")})
+    program_id = await alice.mutation("programs:create", orgId=org, name="P", clientName="Acme")
+    skill_id = await alice.mutation(
+        "skills:create", programId=program_id, name="S", domain="backend", content="c"
+    )
+    for text in ("one", "two", "three"):
+        await alice.mutation("comments:create", entityType="skill", entityId=skill_id, content=text)
+
+    first = await alice.query("activity:timeline", programId=program_id, numItems=2)
+    assert len(first["page"]) >= 2 and not first["isDone"]
+    rest = await alice.query(
+        "activity:timeline", programId=program_id, numItems=50, before=first["before"]
+    )
+    ids = [e["_id"] for e in first["page"] + rest["page"]]
+    assert len(ids) == len(set(ids)) == 4 and rest["isDone"]
+    since = first["page"][-1]["createdAt"]
+    await alice.mutation("comments:create", entityType="skill", entityId=skill_id, content="four")
+    head = await alice.query("activity:timeline", programId=program_id, numItems=50, since=since)
+    assert head["page"][0]["eventType"] == "comment_added" and head["isDone"]
+    assert len(head["page"]) == len(first["page"]) + 1
+    skills = await alice.query(
+        "activity:timeline", programId=program_id, numItems=50, eventType="skill_created"
+    )
+    assert [e["entityId"] for e in skills["page"]] == [skill_id]
+    with pytest.raises(NotFoundError):
+        await mallory.query("activity:timeline", programId=program_id, numItems=5)
+    with pytest.raises(AuthRequired):
+        await app.anonymous().query("activity:timeline", programId=program_id, numItems=5)

@@ -84,7 +84,7 @@ class World:
         trail = await self.alice.query(
             "audit:list_for_program", programId=self.program, numItems=200
         )
-        return next(row["entityType"] for row in trail["page"] if row["entityId"] == entity_id)
+        return str(next(r["entityType"] for r in trail["page"] if r["entityId"] == entity_id))
 
 
 async def make_world(app: Harness) -> World:

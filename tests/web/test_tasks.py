@@ -211,3 +211,65 @@ def test_task_pages_fit_a_phone(browser: Browser, stack: Stack) -> None:
         assert width <= 400, f"{path} scrolls sideways on a phone ({width}px)"
         screenshot(page, "tasks-phone" + re.sub(r"[^a-z0-9]+", "-", path).rstrip("-"))
     context.close()
+
+
+def test_filters_narrow_the_board_and_the_list_and_live_in_the_url(
+    demo: Page, stack: Stack, api: Api
+) -> None:
+    options = api.client.query("task_views:filter_options", {"programId": api.program_id})
+    ws = options["workstreams"][0]
+    wanted = api.task(
+        unique("Filtered critical"), "todo", priority="critical", workstreamId=ws["_id"]
+    )
+    other = api.task(unique("Filtered low"), "todo", priority="low", workstreamId=ws["_id"])
+    demo.goto(stack.web_url + BOARD)
+    form = demo.get_by_role("form", name="Filter tasks")
+    form.get_by_label("Priority").select_option("critical")
+    form.get_by_label("Workstream").select_option(ws["_id"])
+    form.get_by_role("button", name="Filter").click()
+    demo.wait_for_url(re.compile(r"priority=critical.*workstreamId="))
+    expect(card(demo, "todo", wanted)).to_be_visible()
+    expect(demo.locator(f"#task-{other}")).to_have_count(0)
+    # Live under the filters: a matching task made elsewhere appears, one that does not stays out.
+    late = api.task(unique("Late critical"), "todo", priority="critical", workstreamId=ws["_id"])
+    expect(card(demo, "todo", late)).to_be_visible(timeout=5000)
+    # The list keeps the filters, and a status filter narrows further.
+    demo.get_by_role("link", name="List").click()
+    demo.wait_for_url(re.compile(r"/tasks/list\?.*priority=critical"))
+    rows = demo.locator("[data-region=task-list]")
+    expect(rows).to_contain_text("Filtered critical")
+    expect(rows).not_to_contain_text("Filtered low")
+    demo.goto(stack.web_url + LIST + f"?status=done&priority=critical&workstreamId={ws['_id']}")
+    expect(rows).not_to_contain_text("Filtered critical")
+    screenshot(demo, "tasks-list-filtered")
+
+
+def test_a_saved_view_round_trips(demo: Page, stack: Stack, api: Api) -> None:
+    title = unique("Saved view task")
+    api.task(title, "review", priority="high")
+    name = unique("High in review")
+    demo.goto(stack.web_url + LIST + "?status=review&priority=high")
+    save = demo.get_by_role("form", name="Save these filters as a view")
+    save.get_by_label("View name").fill(name)
+    save.get_by_role("button", name="Save view").click()
+    saved = demo.locator("[data-region=tasks-saved-views]")
+    expect(saved.get_by_role("link", name=name)).to_be_visible(timeout=5000)
+    expect(save.get_by_label("View name")).to_have_value("")
+    # An empty name is refused beside the field.
+    save.get_by_label("View name").fill("   ")
+    save.get_by_role("button", name="Save view").click()
+    expect(save.locator(".field-error")).to_contain_text("name")
+    demo.reload()
+    link = saved.get_by_role("link", name=name)
+    expect(link).to_be_visible()
+    link.click()
+    demo.wait_for_url(re.compile(r"/tasks/list\?status=review&priority=high$"))
+    expect(demo.locator("[data-region=task-list]")).to_contain_text(title)
+    expect(demo.get_by_role("form", name="Filter tasks").get_by_label("Status")).to_have_value(
+        "review"
+    )
+    screenshot(demo, "tasks-saved-view")
+    saved.get_by_role("button", name=f"Delete view {name}").click()
+    expect(saved.get_by_role("link", name=name)).to_have_count(0, timeout=5000)
+    demo.reload()
+    expect(saved.get_by_role("link", name=name)).to_have_count(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from foundry.app.audit import PAGE
+from foundry.app.audit import PAGE, WINDOW, time_window
 from foundry.app.model.access import Member, get_program_for_member
 from foundry.engine.context import MutationCtx, QueryCtx
 from foundry.engine.errors import ArgumentError
@@ -109,3 +109,24 @@ def feed(
             lambda r: r.eq("orgId", org_id).eq("programId", programId).eq("eventType", eventType),
         )
     return q.order("desc").paginate(cursor, page_size(numItems))
+
+
+@query(args={"programId": v.id("programs"), "eventType": v.optional(v.string()), **WINDOW})
+def timeline(
+    ctx: QueryCtx,
+    programId: str,
+    numItems: float,
+    eventType: str | None = None,
+    since: float | None = None,
+    before: float | None = None,
+) -> Any:
+    """A page of the program's feed, newest first, inside `since <= createdAt < before` (see
+    `audit.time_window`): `{"page", "isDone", "before"}`, optionally of one event type."""
+    _, program = get_program_for_member(ctx, programId)
+    prefix: dict[str, Any] = {"orgId": program["orgId"], "programId": programId}
+    index = "by_program_createdAt"
+    if eventType is not None:
+        prefix["eventType"] = eventType
+        index = "by_program_type_createdAt"
+    window = {"since": since, "before": before, "numItems": numItems}
+    return time_window(ctx, "activityEvents", index, prefix, "createdAt", window)

@@ -35,6 +35,7 @@ COUNT_MAX = 1_000
 SPRINT_BOARD_MAX = 1_000
 VIEWS_MAX = 50
 NAME_MAX = 100
+OPTIONS_MAX = 200
 FILTERS = {
     "status": v.optional(v.literal(*STATUSES)),
     "assigneeId": v.optional(v.id("users")),
@@ -179,50 +180,72 @@ def _column(status: str, tasks: Any, count: int, per_column: int) -> dict[str, A
     }
 
 
-@query(
-    args={
-        "programId": v.id("programs"),
-        "sprintId": v.optional(v.id("sprints")),
-        "workstreamId": v.optional(v.id("workstreams")),
-        "perColumn": v.optional(v.number()),
-    }
-)
-def board(
-    ctx: QueryCtx,
-    programId: str,
-    sprintId: str | None = None,
-    workstreamId: str | None = None,
-    perColumn: float = 50,
-) -> Any:
-    """The kanban board: five columns in rank order, each the first `perColumn` cards (at most
-    200) with the column's count. A sprint board shows at most 1,000 tasks; a workstream board
-    counts at most 1,000 per column (`countCapped` says when a count hit that bound)."""
+def _matches(task: Mapping[str, Any], rest: Mapping[str, Any]) -> bool:
+    return all(task.get(k) == val for k, val in rest.items())
+
+
+@query(args={"programId": v.id("programs"), **FILTERS, "perColumn": v.optional(v.number())})
+def board(ctx: QueryCtx, programId: str, perColumn: float = 50, **filters: Any) -> Any:
+    """The kanban board: the five columns (only one under a status filter) in rank order, each
+    the first `perColumn` cards (at most 200) matching every filter, with the column's count.
+    A sprint board reads at most 1,000 tasks; other filtered boards count at most 1,000 rows per
+    column (`countCapped` says when a count hit that bound)."""
     _, program = get_program_for_member(ctx, programId)
-    check_filters(ctx, program, {"sprintId": sprintId, "workstreamId": workstreamId})
+    check_filters(ctx, program, filters)
     org_id = program["orgId"]
     n = max(1, min(int(perColumn), COLUMN_MAX))
+    rest = {k: val for k, val in filters.items() if val is not None}
+    statuses = [rest.pop("status")] if "status" in rest else builtins.list(STATUSES)
     columns = []
     capped = False
-    if sprintId is not None:
-        tasks = filtered_tasks(ctx, program, {"sprintId": sprintId, "workstreamId": workstreamId})
+    if "sprintId" in rest:
+        tasks = filtered_tasks(ctx, program, {"sprintId": rest.pop("sprintId")})
         rows = tasks.take(SPRINT_BOARD_MAX)
         capped = len(rows) == SPRINT_BOARD_MAX
-        for status in STATUSES:
-            cards = sorted((t for t in rows if t["status"] == status), key=lambda t: t["rank"])
+        for status in statuses:
+            cards = [t for t in rows if t["status"] == status and _matches(t, rest)]
+            cards.sort(key=lambda t: t["rank"])
             columns.append(_column(status, cards, len(cards), n))
-    elif workstreamId is not None:
-        for status in STATUSES:
-            cards = filtered_tasks(
-                ctx, program, {"workstreamId": workstreamId, "status": status}
-            ).take(COUNT_MAX)
-            capped = capped or len(cards) == COUNT_MAX
+    elif rest:
+        ws = rest.pop("workstreamId", None)
+        for status in statuses:
+            if ws is not None:
+                in_ws = {"workstreamId": ws, "status": status}
+                rows = filtered_tasks(ctx, program, in_ws).take(COUNT_MAX)
+            else:
+                rows = column_cards(ctx, org_id, programId, status, COUNT_MAX)
+            capped = capped or len(rows) == COUNT_MAX
+            cards = [t for t in rows if _matches(t, rest)]
             columns.append(_column(status, cards, len(cards), n))
     else:
         counts = counts_of(ctx, org_id, programId)
-        for status in STATUSES:
+        for status in statuses:
             cards = column_cards(ctx, org_id, programId, status, n + 1)
             columns.append(_column(status, cards, int(counts.get(f"tasks.{status}", 0)), n))
     return {"columns": columns, "countCapped": capped}
+
+
+@query(args={"programId": v.id("programs")})
+def filter_options(ctx: QueryCtx, programId: str) -> Any:
+    """What the task filters offer: the program's workstreams, its sprints and its team
+    (at most 200 of each), as `{"workstreams", "sprints", "assignees"}` of `{_id, name}`."""
+    _, program = get_program_for_member(ctx, programId)
+    org_id = program["orgId"]
+
+    def of(table: str, index: str) -> Query:
+        return ctx.db.query(table).with_index(
+            index, lambda q: q.eq("orgId", org_id).eq("programId", programId)
+        )
+
+    workstreams = of("workstreams", "by_program").take(OPTIONS_MAX)
+    sprints = of("sprints", "by_program_status").order("desc").take(OPTIONS_MAX)
+    team = of("teamMembers", "by_program_user").take(OPTIONS_MAX)
+    users = [ctx.db.get(row["userId"]) for row in team]
+    return {
+        "workstreams": [{"_id": w["_id"], "name": w["name"]} for w in workstreams],
+        "sprints": [{"_id": s["_id"], "name": s["name"]} for s in sprints],
+        "assignees": [{"_id": u["_id"], "name": u["name"]} for u in users if u is not None],
+    }
 
 
 # --- saved views ---------------------------------------------------------------------------------

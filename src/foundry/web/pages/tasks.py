@@ -1,9 +1,11 @@
-"""The tasks surface: the kanban board, the list, moves, creation and task detail."""
+"""The tasks surface: the kanban board and the list (filters and saved views), moves, creation
+and task detail."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -11,7 +13,7 @@ from starlette.routing import Route
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
-from foundry.web.live import Tab
+from foundry.web.live import Region, Tab
 from foundry.web.ui import tasks
 from foundry.web.ui.shell import page, region
 
@@ -23,15 +25,30 @@ def _shell(signed: Signed, program: dict[str, Any], tab: Tab, *crumbs: tuple[str
     return {**signed.shell(), "program": program, "breadcrumbs": trail, "tab_id": tab.id}
 
 
+async def _open(
+    signed: Signed, program: dict[str, Any], main: Region, filters: dict[str, str], layout: str
+) -> tuple[Tab, dict[str, str], Markup]:
+    """Open a tasks page's tab: `main` plus the filters and saved views, and render that panel."""
+    csrf = signed.session.csrf
+    regions = [
+        main,
+        tasks.filters_region(program, filters, layout),
+        tasks.views_region(program, csrf),
+    ]
+    tab, html = await signed.open_tab(program, regions)
+    return tab, html, tasks.views_panel(program, csrf, tab, html, filters, layout)
+
+
 async def board_page(request: Request) -> Response:
-    """GET /p/{slug}/tasks: the kanban board, live, with drag-and-drop and keyboard moves."""
+    """GET /p/{slug}/tasks: the filtered kanban board, live, with drag-and-drop and keyboard
+    moves, the filters and the saved views."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    board = tasks.board_region(program, signed.session.csrf)
-    tab, html = await signed.open_tab(program, [board])
-    content = (
-        tasks.ASSETS + tasks.board_intro(program) + region("task-board", html["task-board"], tab.ts)
-    )
+    filters = tasks.filters_from(dict(request.query_params))
+    board = tasks.board_region(program, signed.session.csrf, filters)
+    tab, html, panel = await _open(signed, program, board, filters, "board")
+    board_html = region("task-board", html["task-board"], tab.ts)
+    content = tasks.ASSETS + tasks.board_intro(program, filters) + panel + board_html
     return HTMLResponse(page("Task board", content, **_shell(signed, program, tab)))
 
 
@@ -57,10 +74,12 @@ async def list_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     filters = tasks.filters_from(dict(request.query_params))
-    tab, html = await signed.open_tab(program, [tasks.list_region(program, filters)])
+    main = tasks.list_region(program, filters)
+    tab, html, panel = await _open(signed, program, main, filters, "list")
     content = (
-        tasks.tabs_nav(program, "list")
-        + tasks.filters_form(program, filters)
+        tasks.ASSETS
+        + tasks.tabs_nav(program, "list", filters)
+        + panel
         + tasks.create_form(program, signed.session.csrf, tab.id)
         + region("task-list", html["task-list"], tab.ts)
     )
@@ -84,6 +103,37 @@ async def create_task(request: Request) -> Response:
         html = tasks.create_form(program, csrf, tab.id, error.message, field, values, inside=True)
         return live_forms.form_answer(html)
     return live_forms.regions_answer(tab, ["task-list"])
+
+
+async def save_view(request: Request) -> Response:
+    """POST /p/{slug}/tasks/views (live form): save the current filters under a name."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    tab = signed.tabs.get(str(form.get("tab", "")))
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    args = tasks.save_args(program, form)
+    try:
+        await tab.client.mutation("task_views:save", args)
+    except FunctionError as error:
+        html = tasks.save_form_again(signed.session.csrf, tab.id, program, args, error.message)
+        return live_forms.form_answer(html)
+    return live_forms.regions_answer(tab, ["tasks-saved-views"])
+
+
+async def delete_view(request: Request) -> Response:
+    """POST /p/{slug}/tasks/views/delete (live form): delete one of the user's saved views."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    tab = signed.tabs.get(str(form.get("tab", "")))
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    try:
+        await tab.client.mutation("task_views:remove_saved", {"viewId": str(form.get("viewId"))})
+    except FunctionError as error:
+        return live_forms.form_answer(f"<p role='alert'>{escape(error.message)}</p>")
+    return live_forms.regions_answer(tab, ["tasks-saved-views"])
 
 
 async def task_page(request: Request) -> Response:
@@ -117,5 +167,7 @@ ROUTES = [
     Route("/p/{slug}/tasks", create_task, methods=["POST"]),
     Route("/p/{slug}/tasks/move", move_task, methods=["POST"]),
     Route("/p/{slug}/tasks/list", list_page, methods=["GET"]),
+    Route("/p/{slug}/tasks/views", save_view, methods=["POST"]),
+    Route("/p/{slug}/tasks/views/delete", delete_view, methods=["POST"]),
     Route("/p/{slug}/tasks/{taskId}", task_page, methods=["GET"]),
 ]

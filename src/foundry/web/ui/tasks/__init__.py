@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 
@@ -30,12 +32,19 @@ ASSETS = STYLES + Markup(
 """The board's stylesheet and scripts (same-origin files, so the CSP allows them)."""
 
 
-def board_region(program: Mapping[str, Any], csrf: str) -> Region:
-    """The program's kanban board: five columns in rank order, live."""
+ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ID_FILTERS = ("workstreamId", "sprintId", "assigneeId")
+FILTER_NAMES = ("status", "priority", *ID_FILTERS)
+
+
+def board_region(
+    program: Mapping[str, Any], csrf: str, filters: Mapping[str, str] | None = None
+) -> Region:
+    """The program's kanban board under `filters`: its columns in rank order, live."""
     return Region(
         "task-board",
         "task_views:board",
-        {"programId": program["_id"], "perColumn": PER_COLUMN},
+        {"programId": program["_id"], "perColumn": PER_COLUMN, **(filters or {})},
         lambda value: render(
             "tasks/board.html", board=value, program=program, csrf=csrf, labels=LABELS, moves=MOVES
         ),
@@ -70,14 +79,29 @@ def move_fields(
     )
 
 
-def filters_from(query: Mapping[str, str]) -> dict[str, str]:
-    """The list's filters from a query string (unknown values dropped)."""
+def filters_from(query: Mapping[str, Any]) -> dict[str, str]:
+    """The board's and list's filters from a query string or form (unknown values dropped)."""
     out = {}
     if query.get("status") in STATUSES:
-        out["status"] = query["status"]
+        out["status"] = str(query["status"])
     if query.get("priority") in PRIORITIES:
-        out["priority"] = query["priority"]
+        out["priority"] = str(query["priority"])
+    for name in ID_FILTERS:
+        if ID.match(str(query.get(name) or "")):
+            out[name] = str(query[name])
     return out
+
+
+def query_string(filters: Mapping[str, Any]) -> str:
+    """`?status=todo&…` for filters (empty when there are none), in a stable order."""
+    pairs = [(k, filters[k]) for k in FILTER_NAMES if filters.get(k)]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def view_href(slug: str, view: Mapping[str, Any]) -> str:
+    """Where a saved view opens: its layout with its filters."""
+    path = f"/p/{slug}/tasks" + ("/list" if view.get("layout") == "list" else "")
+    return path + query_string(view.get("filters") or {})
 
 
 def list_region(program: Mapping[str, Any], filters: Mapping[str, str]) -> Region:
@@ -91,15 +115,78 @@ def list_region(program: Mapping[str, Any], filters: Mapping[str, str]) -> Regio
     )
 
 
-def filters_form(program: Mapping[str, Any], filters: Mapping[str, str]) -> str:
-    """The GET form that filters the list."""
+def filters_region(program: Mapping[str, Any], filters: Mapping[str, str], layout: str) -> Region:
+    """The GET form that filters the board or the list; its choices are live."""
+    action = f"/p/{program['slug']}/tasks" + ("/list" if layout == "list" else "")
+    return Region(
+        "tasks-filters",
+        "task_views:filter_options",
+        {"programId": program["_id"]},
+        lambda options: render(
+            "tasks/filters.html",
+            action=action,
+            filters=filters,
+            options=options,
+            statuses=STATUSES,
+            priorities=PRIORITIES,
+            labels=LABELS,
+        ),
+    )
+
+
+def views_region(program: Mapping[str, Any], csrf: str) -> Region:
+    """The user's saved views of the program as quick links, each with a delete button, live."""
+    return Region(
+        "tasks-saved-views",
+        "task_views:list_saved",
+        {"programId": program["_id"]},
+        lambda views: render(
+            "tasks/saved_views.html", views=views, program=program, csrf=csrf, href=view_href
+        ),
+    )
+
+
+def save_form(
+    program: Mapping[str, Any],
+    csrf: str,
+    tab_id: str,
+    filters: Mapping[str, str],
+    layout: str,
+    error: str | None = None,
+    name: str = "",
+    *,
+    inside: bool = False,
+) -> str:
+    """The form that saves the current filters as a named view (its inside when `inside`)."""
     return render(
-        "tasks/filters.html",
+        "tasks/save_view.html",
         program=program,
+        csrf=csrf,
+        tab_id=tab_id,
         filters=filters,
-        statuses=STATUSES,
-        priorities=PRIORITIES,
-        labels=LABELS,
+        layout=layout,
+        error=error,
+        name=name,
+        inside=inside,
+    )
+
+
+def views_panel(
+    program: Mapping[str, Any],
+    csrf: str,
+    tab: Tab,
+    html: Mapping[str, str],
+    filters: Mapping[str, str],
+    layout: str,
+) -> Markup:
+    """Filters, saved views and the save form above the board or the list."""
+    from foundry.web.ui.shell import region
+
+    return render(
+        "tasks/views_panel.html",
+        filters_html=region("tasks-filters", html["tasks-filters"], tab.ts),
+        views_html=region("tasks-saved-views", html["tasks-saved-views"], tab.ts),
+        save_html=Markup(save_form(program, csrf, tab.id, filters, layout)),
     )
 
 
@@ -156,9 +243,9 @@ def subtasks_region(task_id: str) -> Region:
     )
 
 
-def tabs_nav(program: Mapping[str, Any], current: str) -> str:
-    """The links between the board and the list."""
-    return render("tasks/nav.html", program=program, current=current)
+def tabs_nav(program: Mapping[str, Any], current: str, filters: Mapping[str, str]) -> str:
+    """The links between the board and the list (keeping the filters)."""
+    return render("tasks/nav.html", program=program, current=current, qs=query_string(filters))
 
 
 def sandbox_section() -> str:
@@ -188,9 +275,28 @@ def move_args(form: Mapping[str, Any]) -> dict[str, str]:
     return {name: value for name, value in args.items() if value or name in names[:2]}
 
 
-def board_intro(program: Mapping[str, Any]) -> str:
+def board_intro(program: Mapping[str, Any], filters: Mapping[str, str]) -> str:
     """The views' links, how to move cards, and where a refused move is announced."""
-    return render("tasks/board_intro.html", program=program, current="board")
+    qs = query_string(filters)
+    return render("tasks/board_intro.html", program=program, current="board", qs=qs)
+
+
+def save_args(program: Mapping[str, Any], form: Mapping[str, Any]) -> dict[str, Any]:
+    """`task_views:save` arguments from the save form (name, layout and the hidden filters)."""
+    return {
+        "programId": program["_id"],
+        "name": str(form.get("name", "")).strip(),
+        "filters": filters_from(form),
+        "layout": "list" if form.get("layout") == "list" else "board",
+    }
+
+
+def save_form_again(
+    csrf: str, tab_id: str, program: Mapping[str, Any], args: Mapping[str, Any], error: str
+) -> str:
+    """The save form's inside once more, with the backend's error and the typed name."""
+    filters, layout = args["filters"], args["layout"]
+    return save_form(program, csrf, tab_id, filters, layout, error, args["name"], inside=True)
 
 
 def subtasks_heading() -> Markup:
