@@ -83,3 +83,32 @@ async def test_timeline_pages_by_time_window(app: Harness) -> None:
         await mallory.query("activity:timeline", programId=program_id, numItems=5)
     with pytest.raises(AuthRequired):
         await app.anonymous().query("activity:timeline", programId=program_id, numItems=5)
+
+
+async def test_requirement_and_task_moves_reach_the_feed_bulk_as_one_line(app: Harness) -> None:
+    alice = await app.user("alice")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    program_id = await alice.mutation("programs:create", orgId=org, name="P", clientName="Acme")
+    new = {"programId": program_id, "priority": "must_have", "fitGap": "native"}
+    first = await alice.mutation("requirements:create", title="Checkout", **new)
+    second = await alice.mutation("requirements:create", title="Search", **new)
+    await alice.mutation("requirements:set_status", requirementId=first, status="approved")
+    await alice.mutation(
+        "requirements_bulk:set_status",
+        programId=program_id,
+        requirementIds=[second],
+        status="approved",
+    )
+    task = await alice.mutation("tasks:create", programId=program_id, title="Build checkout")
+    await alice.mutation("tasks:set_status", taskId=task, status="todo")
+
+    feed = await alice.query("activity:feed", programId=program_id, numItems=20)
+    lines = [(e["eventType"], e["message"]) for e in reversed(feed["page"])]
+    assert lines == [
+        ("requirement_created", "Alice created requirement Checkout"),
+        ("requirement_created", "Alice created requirement Search"),
+        ("requirement_status", "Alice moved REQ-001 Checkout: draft → approved"),
+        ("requirements_status", "Alice moved 1 requirements to approved"),
+        ("task_created", "Alice created task Build checkout"),
+        ("task_status", "Alice moved task Build checkout: backlog → todo"),
+    ]

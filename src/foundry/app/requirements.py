@@ -14,6 +14,7 @@ import builtins
 from collections.abc import Mapping
 from typing import Any
 
+from foundry.app.activity import record_activity
 from foundry.app.model.access import Member, get_for_member, get_in_program, get_program_for_member
 from foundry.app.model.audit import audit_entity
 from foundry.app.model.stats import adjust, counts_of
@@ -308,7 +309,10 @@ def check_changes(
 def create(ctx: MutationCtx, programId: str, **fields: Any) -> str:
     """Create a requirement with the program's next reference (REQ-001, …); returns its id."""
     member, program = get_program_for_member(ctx, programId, write=True)
-    return do_create_requirement(ctx, member, program, fields)
+    req_id = do_create_requirement(ctx, member, program, fields)
+    text = f"{member.user_name} created requirement {fields['title']}"
+    record_activity(ctx, member, programId, "requirement_created", text, "requirement", req_id)
+    return req_id
 
 
 def do_create_requirement(
@@ -365,6 +369,10 @@ def set_status(ctx: MutationCtx, requirementId: str, status: str) -> None:
         req["orgId"],
         req["programId"],
         do_update(ctx, member, req, {"status": status}, "status_change"),
+    )
+    text = f"{member.user_name} moved {req['refId']} {req['title']}: {req['status']} → {status}"
+    record_activity(
+        ctx, member, req["programId"], "requirement_status", text, "requirement", requirementId
     )
 
 

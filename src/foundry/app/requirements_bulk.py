@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from foundry.app.activity import record_activity
 from foundry.app.model.access import Member, get_in_program, get_program_for_member
 from foundry.app.model.stats import adjust
 from foundry.app.requirements import (
@@ -70,7 +71,11 @@ def set_status(ctx: MutationCtx, programId: str, requirementIds: list[str], stat
     for req in reqs:
         if req["status"] != status:
             check_transition(req["status"], status, f"requirementIds[{position[req['_id']]}]")
-    return apply(ctx, member, program, reqs, {"status": status}, "status_change")
+    result = apply(ctx, member, program, reqs, {"status": status}, "status_change")
+    if result["changed"]:  # one line for the whole selection, not one per requirement
+        text = f"{member.user_name} moved {result['changed']} requirements to {status}"
+        record_activity(ctx, member, programId, "requirements_status", text)
+    return result
 
 
 @mutation(

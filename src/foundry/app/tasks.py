@@ -20,6 +20,7 @@ from fractional_indexing import (  # type: ignore[import-untyped]
     generate_n_keys_between,
 )
 
+from foundry.app.activity import record_activity
 from foundry.app.model.access import Member, get_for_member, get_in_program, get_program_for_member
 from foundry.app.model.audit import record_audit
 from foundry.app.model.stats import adjust, status_move
@@ -378,6 +379,8 @@ def do_move_task(
         before=before,
         after=after,
     )
+    text = f"{member.user_name} moved task {task['title']}: {task['status']} → {status}"
+    record_activity(ctx, member, task["programId"], "task_status", text, "task", task["_id"])
     refresh_pipeline(ctx, task.get("requirementId"))
 
 
@@ -472,7 +475,10 @@ def create(ctx: MutationCtx, programId: str, **fields: Any) -> str:
     member, program = get_program_for_member(ctx, programId, write=True)
     check_task_fields(ctx, program, fields)
     check_sprint_workstream(ctx, fields)
-    return do_create_task(ctx, member, program, fields)
+    task_id = do_create_task(ctx, member, program, fields)
+    text = f"{member.user_name} created task {fields['title']}"
+    record_activity(ctx, member, programId, "task_created", text, "task", task_id)
+    return task_id
 
 
 @mutation(
