@@ -39,6 +39,14 @@ class Api:
         task_id: str = self.client.mutation("tasks:create", args)
         return task_id
 
+    def workstream(self) -> str:
+        """A new workstream of the demo program: a board filtered by it shows only this test's
+        cards, however many other tests have added to the shared columns."""
+        code = "K" + secrets.token_hex(2).upper()
+        args = {"programId": self.program_id, "name": f"Board {code}", "shortCode": code}
+        workstream_id: str = self.client.mutation("workstreams:create", args)
+        return workstream_id
+
     def status(self, task_id: str) -> str:
         """The task's status as the backend has it."""
         return str(self.client.query("tasks:get", {"taskId": task_id})["status"])
@@ -125,8 +133,11 @@ def test_a_dragged_card_moves_at_once_and_another_browser_sees_it(
 
 
 def test_an_illegal_drop_is_put_back_with_an_error(demo: Page, stack: Stack, api: Api) -> None:
-    task_id = api.task(unique("Decommission Magento cron jobs"), "backlog")
-    demo.goto(stack.web_url + BOARD)
+    workstream_id = api.workstream()
+    task_id = api.task(
+        unique("Decommission Magento cron jobs"), "backlog", workstreamId=workstream_id
+    )
+    demo.goto(f"{stack.web_url}{BOARD}?workstreamId={workstream_id}")
     held = HeldMoves(demo)
     drag(demo, task_id, "done")
     expect(card(demo, "done", task_id)).to_be_visible(timeout=1000)
