@@ -26,7 +26,9 @@ def test_an_open_reply_box_keeps_its_text_while_others_comment(demo: Page, stack
     client, _, _ = backend(stack)
     with client:
         client.mutation("comments:create", {**on, "content": "Someone else chimes in"})
-    expect(demo.locator(".comment p", has_text="Someone else chimes in")).to_be_visible(timeout=10_000)
+    expect(demo.locator(".comment p", has_text="Someone else chimes in")).to_be_visible(
+        timeout=10_000
+    )
 
     expect(reply_box).to_have_attribute("open", "")
     expect(draft).to_have_value("a reply I am still writing")

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -105,10 +106,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.backend_url = settings.backend_url
         app.state.sessions = SessionStore(secret, auth)
         app.state.tabs = Tabs(settings.backend_url)
+        app.state.http = httpx.AsyncClient(timeout=30.0)
         try:
             yield
         finally:
             await app.state.tabs.close()
+            await app.state.http.aclose()
             await auth.aclose()
 
     app = Starlette(

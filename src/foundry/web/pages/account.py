@@ -13,11 +13,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.backend import AuthFailed
-from foundry.web.context import Signed, SignInRequired, checked_form, signed_in
+from foundry.web.context import Signed, SignInRequired, backend_client, checked_form, signed_in
 from foundry.web.live import Tab
 from foundry.web.sessions import COOKIE
 from foundry.web.ui import account
@@ -208,7 +207,7 @@ async def _invite_view(
     """The invitation page, with a pre-sign-in CSRF cookie when nobody is signed in."""
     token = request.path_params["token"]
     try:  # the link itself is what lets anyone see the offer
-        async with HttpClient(request.app.state.backend_url, None) as http:
+        async with backend_client(request, None) as http:
             kw["offer"] = await http.query("accounts/invitations:preview", {"token": token})
     except FunctionError:
         return HTMLResponse(account.invalid_invitation(), status_code=404)
@@ -239,7 +238,7 @@ async def accept_invite(request: Request) -> Response:
     signed = await signed_in(request)
     await checked_form(request, signed)
     try:
-        async with HttpClient(request.app.state.backend_url, await signed.token()) as http:
+        async with await signed.backend() as http:
             joined = await http.mutation(
                 "accounts/invitations:accept", {"token": request.path_params["token"]}
             )

@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
@@ -140,7 +139,7 @@ async def import_confirm(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     args = {"programId": program["_id"], "csv": str(form.get("csv", ""))}
     try:
-        async with HttpClient(request.app.state.backend_url, await signed.token()) as http:
+        async with await signed.backend() as http:
             done = await http.mutation("csv_io:import_requirements", args)
     except FunctionError as error:
         preview = requirements.failed_preview(error.data)

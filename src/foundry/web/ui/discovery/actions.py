@@ -16,7 +16,6 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed
@@ -250,7 +249,7 @@ def upload_refused(
 
 async def signed_call(signed: Signed, kind: str, path: str, args: dict[str, Any]) -> Any:
     """A one-off backend call as the signed-in user (when the page's tab is gone)."""
-    async with HttpClient(signed.request.app.state.backend_url, await signed.token()) as http:
+    async with await signed.backend() as http:
         return await getattr(http, kind)(path, args)
 
 

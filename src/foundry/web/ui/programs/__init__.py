@@ -7,7 +7,6 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
-from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed
@@ -72,7 +71,7 @@ async def create(signed: Signed, draft: wizard.Draft) -> tuple[int, wizard.Draft
     """Create the program with its workstreams and team; the step to fix if refused."""
     args = wizard.create_args(str(signed.org_id), draft)
     try:
-        async with HttpClient(signed.request.app.state.backend_url, await signed.token()) as http:
+        async with await signed.backend() as http:
             made = await http.mutation("programs:create_with_setup", args)
     except FunctionError as error:
         path = live_forms.error_field(error.data) or ""
