@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from foundry.engine.errors import ArgumentError, ForbiddenError, NotFoundError
 from tests.app.harness import Harness
+from tests.app.test_evidence import app as files_app  # noqa: F401 - a fixture with file storage
 from tests.app.test_tasks import World, make_world
 
 
@@ -130,3 +133,35 @@ async def test_strangers_and_clients(app: Harness) -> None:
         await w.carl.mutation("gates:set_criterion", gateId=gate, index=0, passed=True)
     with pytest.raises(ForbiddenError):
         await w.carl.mutation("gates:remove", gateId=gate)
+
+
+async def test_evidence_files_listed_under_a_criterion(files_app: Harness) -> None:  # noqa: F811
+    w = await make_world(files_app)
+    gate = await _gate(w)
+    other = await _gate(w)
+    data = base64.b64encode(b"all green").decode()
+    upload = {"fileName": "ci.txt", "contentType": "text/plain", "dataBase64": data}
+    evidence = await w.alice.action("evidence:upload", gateId=gate, **upload)
+    await w.alice.mutation("gates:attach_evidence", gateId=gate, index=1, evidenceId=evidence)
+    await w.alice.mutation("gates:attach_evidence", gateId=gate, index=1, evidenceId=evidence)
+    detail = await w.carl.query("gates:get", gateId=gate)
+    assert detail["criteria"][0]["files"] == []
+    [row] = detail["criteria"][1]["files"]
+    assert row["fileName"] == "ci.txt" and row["fileSize"] == 9 and row["_id"] == evidence
+    with pytest.raises(ArgumentError) as info:
+        await w.alice.mutation("gates:attach_evidence", gateId=other, index=0, evidenceId=evidence)
+    assert info.value.data["path"] == "evidenceId"
+    with pytest.raises(ArgumentError) as info:
+        await w.alice.mutation("gates:attach_evidence", gateId=gate, index=5, evidenceId=evidence)
+    assert info.value.data["path"] == "index"
+    with pytest.raises(ForbiddenError):
+        await w.carl.mutation("gates:attach_evidence", gateId=gate, index=0, evidenceId=evidence)
+    with pytest.raises(NotFoundError):
+        await w.mallory.mutation("gates:attach_evidence", gateId=gate, index=0, evidenceId=evidence)
+    trail = await w.alice.query(
+        "audit:list_for_entity", orgId=w.org, entityType="gate", entityId=gate, numItems=10
+    )
+    assert trail["page"][0]["description"] == "Criterion Docs: attached ci.txt"
+    # A removed file drops out of the list.
+    await w.alice.mutation("evidence:delete", evidenceId=evidence)
+    assert (await w.alice.query("gates:get", gateId=gate))["criteria"][1]["files"] == []

@@ -52,11 +52,12 @@ async def test_matrix_counts_open_risks_and_counters_follow(app: Harness) -> Non
 async def test_lists_filter_and_references(app: Harness) -> None:
     w = await make_world(app)
     foreign_ws = await w.workstream_in(w.other_program, "API")
-    for field, extra in [
+    cases: list[tuple[str, dict[str, object]]] = [
         ("workstreamIds", {"workstreamIds": [foreign_ws]}),
         ("ownerId", {"ownerId": w.mallory.user_id}),
         ("title", {"title": ""}),
-    ]:
+    ]
+    for field, extra in cases:
         with pytest.raises(ArgumentError) as info:
             await w.alice.mutation(
                 "risks:create",
@@ -102,3 +103,24 @@ async def test_strangers_and_clients(app: Harness) -> None:
         await w.mallory.query("risks:matrix", programId=w.program)
     with pytest.raises(ForbiddenError):
         await w.carl.mutation("risks:set_status", riskId=risk, status="accepted")
+
+
+async def test_detail_names_the_owner_and_workstreams(app: Harness) -> None:
+    w = await make_world(app)
+    risk = await w.alice.mutation(
+        "risks:create",
+        programId=w.program,
+        title="Owned",
+        severity="high",
+        probability="possible",
+        ownerId=w.bob.user_id,
+        workstreamIds=[w.workstream],
+    )
+    detail = await w.carl.query("risks:detail", riskId=risk)
+    assert detail["ownerName"] == "Bob"
+    assert [ws["shortCode"] for ws in detail["workstreams"]] == ["WEB"]
+    await w.alice.mutation("risks:update", riskId=risk, clear=["ownerId", "workstreamIds"])
+    detail = await w.alice.query("risks:detail", riskId=risk)
+    assert detail["ownerName"] is None and detail["workstreams"] == []
+    with pytest.raises(NotFoundError):
+        await w.mallory.query("risks:detail", riskId=risk)

@@ -1,11 +1,13 @@
-"""Gates in a real browser: a criterion ticked in one browser is ticked in another."""
+"""Gates in a real browser: a criterion ticked in one browser is ticked in another; files
+attached to a criterion are listed live, download intact, and refused files leave nothing."""
 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.web.conftest import Stack, screenshot, sign_in
 from tests.web.test_workstreams import axe_violations, backend
@@ -122,3 +124,61 @@ def test_gate_pages_fit_a_phone(browser: Browser, stack: Stack, which: str) -> N
     assert width <= 400, f"{path} scrolls sideways on a phone ({width}px)"
     screenshot(page, f"gates-{which}-phone")
     context.close()
+
+
+def test_evidence_upload_listed_live_downloads_and_refuses_bad_files(
+    browser: Browser, stack: Stack
+) -> None:
+    gate_id, _ = new_gate(stack)
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(stack.web_url + f"{GATES}/{gate_id}")
+    theirs.goto(stack.web_url + f"{GATES}/{gate_id}")
+    theirs.evaluate("window.notReloaded = true")
+    name = f"signoff-{secrets.token_hex(3)}.txt"
+    content = b"Demo signed off by the client on Tuesday\n" * 5
+    form = mine.locator("form.gate-upload")
+    form.get_by_label("Criterion").select_option(label="2. Demo signed off")
+    form.locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "text/plain", "buffer": content}
+    )
+    form.get_by_role("button", name="Upload evidence").click()
+    mine_file = mine.locator("[data-criterion='1'] .gate-files li", has_text=name)
+    expect(mine_file).to_be_visible(timeout=5000)
+    expect(mine_file).to_contain_text("205 B")
+    their_file = theirs.locator("[data-criterion='1'] .gate-files li", has_text=name)
+    expect(their_file).to_be_visible(timeout=5000)
+    expect(theirs.locator("[data-criterion='0'] .gate-files")).to_have_count(0)
+    with theirs.expect_download(timeout=10_000) as info:
+        their_file.get_by_role("link", name=name).click()
+    assert info.value.suggested_filename == name
+    assert Path(info.value.path()).read_bytes() == content
+    assert theirs.evaluate("window.notReloaded") is True
+    screenshot(mine, "gate-evidence")
+    # Too big, then empty: refused beside the file field, the criterion kept, nothing written.
+    form.get_by_label("Criterion").select_option(label="1. Build green")
+    big: FilePayload = {
+        "name": "huge.bin",
+        "mimeType": "application/octet-stream",
+        "buffer": b"x" * (5 * 1024 * 1024 + 1),
+    }
+    form.locator("input[type=file]").set_input_files(big)
+    form.get_by_role("button", name="Upload evidence").click()
+    error = mine.locator("#gate-upload-file-error")
+    expect(error).to_contain_text("larger than 5.0 MiB", timeout=10_000)
+    expect(mine.locator("form.gate-upload").get_by_label("Criterion")).to_have_value("0")
+    form.locator("input[type=file]").set_input_files(
+        {"name": "empty.txt", "mimeType": "text/plain", "buffer": b""}
+    )
+    form.get_by_role("button", name="Upload evidence").click()
+    expect(error).to_contain_text("empty", timeout=5000)
+    client, _ = backend(stack)
+    with client:
+        listed = client.query("evidence:list", {"gateId": gate_id, "numItems": 10})
+        gate = client.query("gates:get", {"gateId": gate_id})
+    assert [e["fileName"] for e in listed["page"]] == [name]
+    assert gate["criteria"][0]["files"] == []
+    bad = mine.goto(stack.web_url + f"{GATES}/{gate_id}/evidence/nonsense")
+    assert bad is not None and bad.status in (400, 404)
+    first.close()
+    second.close()

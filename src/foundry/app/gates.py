@@ -39,6 +39,8 @@ TEXT_MAX = 5_000
 ROLE_MAX = 50
 CRITERIA_MAX = 50
 APPROVALS_MAX = 20
+FILES_MAX = 20
+"""The most evidence files one criterion lists."""
 PAGE_MAX = 200
 
 CRITERION = v.object(
@@ -47,6 +49,7 @@ CRITERION = v.object(
         "description": v.optional(v.string()),
         "passed": v.boolean(),
         "evidence": v.optional(v.string()),
+        "evidenceIds": v.optional(v.array(v.id("evidence"), max_length=FILES_MAX)),
     }
 )
 APPROVAL = v.object(
@@ -267,6 +270,29 @@ def set_criterion(
     )
 
 
+@mutation(args={"gateId": v.id("sprintGates"), "index": v.number(), "evidenceId": v.id("evidence")})
+def attach_evidence(ctx: MutationCtx, gateId: str, index: float, evidenceId: str) -> None:
+    """List a file already uploaded as the gate's evidence (`evidence:upload` with `gateId`)
+    under the criterion at `index` of a pending gate."""
+    member, gate = gate_for_change(ctx, gateId)
+    i = criterion_index(gate, index)
+    _, row = get_for_member(ctx, "evidence", evidenceId)
+    if row["entityType"] != "gate" or row["entityId"] != gateId:
+        raise ArgumentError(
+            "evidenceId: the file is not attached to this gate", {"path": "evidenceId"}
+        )
+    criterion = dict(gate["criteria"][i])
+    ids = [*criterion.get("evidenceIds", ())]
+    if evidenceId in ids:
+        return
+    if len(ids) >= FILES_MAX:
+        raise ArgumentError(f"file: a criterion lists at most {FILES_MAX} files", {"path": "file"})
+    criterion["evidenceIds"] = [*ids, evidenceId]
+    criteria = [criterion if n == i else c for n, c in enumerate(gate["criteria"])]
+    description = f"Criterion {criterion['title']}: attached {row['fileName']}"
+    do_patch_gate(ctx, member, gate, {"criteria": criteria}, description)
+
+
 @mutation(args={"gateId": v.id("sprintGates"), "userId": v.id("users"), "role": v.string()})
 def request_approval(ctx: MutationCtx, gateId: str, userId: str, role: str) -> None:
     """Ask an organisation member to approve the gate (asking again resets their answer)."""
@@ -401,6 +427,14 @@ def list(
 
 @query(args={"gateId": v.id("sprintGates")})
 def get(ctx: QueryCtx, gateId: str) -> Any:
-    """A gate with its live evaluation."""
+    """A gate with its live evaluation; each criterion's evidence files under `files`."""
     _, gate = get_for_member(ctx, "sprintGates", gateId)
-    return {**gate, "evaluation": evaluation(gate)}
+    criteria = [{**c, "files": criterion_files(ctx, c)} for c in gate["criteria"]]
+    return {**gate, "criteria": criteria, "evaluation": evaluation(gate)}
+
+
+def criterion_files(ctx: QueryCtx, criterion: Mapping[str, Any]) -> builtins.list[dict[str, Any]]:
+    """The evidence files a criterion lists that still exist (name, size, uploader, time)."""
+    rows = (ctx.db.get(e) for e in criterion.get("evidenceIds") or ())
+    keys = ("_id", "_creation_time", "fileName", "fileSize", "uploadedByName")
+    return [{k: row[k] for k in keys} for row in rows if row is not None]

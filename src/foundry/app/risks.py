@@ -277,3 +277,18 @@ def matrix(ctx: QueryCtx, programId: str) -> Any:
         "total": len(open_risks),
         "capped": len(open_risks) == MATRIX_MAX,
     }
+
+
+@query(args={"riskId": v.id("risks")})
+def detail(ctx: QueryCtx, riskId: str) -> Any:
+    """One risk with its owner's name and its workstreams' names (for the risk's page)."""
+    _, risk = get_for_member(ctx, "risks", riskId)
+    owner = ctx.db.get(risk["ownerId"]) if risk.get("ownerId") else None
+    workstreams = [ctx.db.get(ws) for ws in risk.get("workstreamIds") or ()]
+    return {
+        **risk,
+        "ownerName": None if owner is None else owner.get("name") or owner.get("email"),
+        "workstreams": [
+            {k: ws[k] for k in ("_id", "name", "shortCode")} for ws in workstreams if ws is not None
+        ],
+    }

@@ -1,4 +1,5 @@
-"""Sprint gates: the program's list, and one gate's criteria, approvals and decisions."""
+"""Sprint gates: the program's list, and one gate's criteria (with evidence files), approvals
+and decisions."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from foundry.web import live_forms
 from foundry.web.context import checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
 from foundry.web.ui import gates
+from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui.shell import page, region
 
 EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
@@ -33,6 +35,7 @@ async def gate_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     gate = await signed.query("gates:get", gateId=request.path_params["gateId"])
+    gates.check_in_program(program, gate)
     forms = gates.FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, [gates.detail_region(program, gate["_id"], forms)])
     forms.tab_id = tab.id
@@ -99,10 +102,46 @@ async def override(request: Request) -> Response:
     return live_forms.regions_answer(tab, [gates.DETAIL])
 
 
+async def upload_evidence(request: Request) -> Response:
+    """POST /p/{slug}/gates/{gateId}/evidence (live multipart form): attach a file (at most
+    5 MiB) to a criterion; refused files are reported beside the field and nothing is kept."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    program, gate_id = (
+        await program_by_slug(signed, request.path_params["slug"]),
+        request.path_params["gateId"],
+    )
+    tab = signed.tabs.get(str(form.get("tab", "")))
+    if tab is None or not gates.shows(tab, gate_id):
+        return live_forms.form_answer(EXPIRED, 409)
+    refused = await gates.attach_file(tab, gate_id, form)
+    if refused is None:
+        return live_forms.regions_answer(tab, [gates.DETAIL])
+    forms, gate = gates.FormContext(signed.session.csrf, tab.id), gates.current_gate(tab) or {}
+    html = gates.upload_form(
+        program, gate, forms, refused[1], refused[0], str(form.get("index", ""))
+    )
+    return live_forms.form_answer(html)
+
+
+async def download_evidence(request: Request) -> Response:
+    """GET /p/{slug}/gates/{gateId}/evidence/{evidenceId}: a criterion's file, as an attachment."""
+    signed = await signed_in(request)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    gate = gates.check_in_program(
+        program, await signed.query("gates:get", gateId=request.path_params["gateId"])
+    )
+    row = await signed.query("evidence:get", evidenceId=request.path_params["evidenceId"])
+    shared_detail.check_attached(row, gate["_id"], "gate")
+    return await shared_detail.stream_file(signed, row)
+
+
 ROUTES = [
     Route("/p/{slug}/gates", gates_page, methods=["GET"]),
     Route("/p/{slug}/gates/{gateId}", gate_page, methods=["GET"]),
     Route("/p/{slug}/gates/{gateId}/criteria", set_criterion, methods=["POST"]),
     Route("/p/{slug}/gates/{gateId}/decide", decide, methods=["POST"]),
     Route("/p/{slug}/gates/{gateId}/override", override, methods=["POST"]),
+    Route("/p/{slug}/gates/{gateId}/evidence", upload_evidence, methods=["POST"]),
+    Route("/p/{slug}/gates/{gateId}/evidence/{evidenceId}", download_evidence, methods=["GET"]),
 ]

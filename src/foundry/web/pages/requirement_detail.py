@@ -64,18 +64,10 @@ async def add_comment(request: Request) -> Response:
     signed, program, form, tab = await posted(request)
     if tab is None:
         return live_forms.form_answer(EXPIRED, 409)
-    req_id, content = request.path_params["requirementId"], str(form.get("content", ""))
-    parent = str(form.get("parentId", "")) or None
-    args = {"entityType": "requirement", "entityId": req_id, "content": content}
-    try:
-        await tab.client.mutation("comments:create", detail.with_parent(args, parent))
-    except FunctionError as error:
-        forms, msg = forms_of(signed, tab), error.message
-        if parent is not None:
-            html = detail.comment_reply_form(program, req_id, parent, forms, msg, content)
-            return live_forms.form_answer(html)
-        return live_forms.form_answer(detail.comment_form(program, req_id, forms, msg, content))
-    return live_forms.regions_answer(tab, [detail.COMMENTS, detail.HISTORY])
+    req_id = request.path_params["requirementId"]
+    target = detail.CommentTarget("requirement", req_id, detail.base_url(program, req_id))
+    answer = [detail.COMMENTS, detail.HISTORY]
+    return await detail.create_comment(tab, forms_of(signed, tab), target, form, answer)
 
 
 async def edit_comment(request: Request) -> Response:
@@ -83,14 +75,9 @@ async def edit_comment(request: Request) -> Response:
     signed, program, form, tab = await posted(request)
     if tab is None:
         return live_forms.form_answer(EXPIRED, 409)
-    comment_id, content = request.path_params["commentId"], str(form.get("content", ""))
-    try:
-        await tab.client.mutation("comments:update", {"commentId": comment_id, "content": content})
-    except FunctionError as error:
-        req_id, forms = request.path_params["requirementId"], forms_of(signed, tab)
-        html = detail.comment_edit_form(program, req_id, comment_id, forms, error.message, content)
-        return live_forms.form_answer(html)
-    return live_forms.regions_answer(tab, [detail.COMMENTS, detail.HISTORY])
+    url = detail.base_url(program, request.path_params["requirementId"])
+    comment_id, answer = request.path_params["commentId"], [detail.COMMENTS, detail.HISTORY]
+    return await detail.update_comment(tab, forms_of(signed, tab), url, comment_id, form, answer)
 
 
 async def delete_comment(request: Request) -> Response:
@@ -98,13 +85,8 @@ async def delete_comment(request: Request) -> Response:
     _, _, _, tab = await posted(request)
     if tab is None:
         return live_forms.form_answer(EXPIRED, 409)
-    try:
-        await tab.client.mutation(
-            "comments:delete", {"commentId": request.path_params["commentId"]}
-        )
-    except FunctionError as error:
-        return live_forms.form_answer(detail.notice(error.message))
-    return live_forms.regions_answer(tab, [detail.COMMENTS, detail.HISTORY])
+    answer = [detail.COMMENTS, detail.HISTORY]
+    return await detail.delete_comment(tab, request.path_params["commentId"], answer)
 
 
 async def upload_evidence(request: Request) -> Response:

@@ -1,18 +1,26 @@
-"""Risks: live cards with a status form each, the open-risk matrix and a create form."""
+"""Risks: live cards with a status form each, the open-risk matrix and a create form; one
+risk's page with its edit form, status moves, comment threads and history."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import checked_form, program_by_slug, signed_in
+from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.live import Tab
+from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui import risks
+from foundry.web.ui.risks import detail
 from foundry.web.ui.shell import page
 
 EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
+BASE = "/p/{slug}/risks/{riskId}"
 
 
 async def risks_page(request: Request) -> Response:
@@ -63,11 +71,100 @@ async def set_status(request: Request) -> Response:
         forms = risks.FormContext(signed.session.csrf, tab.id)
         html = risks.status_refused(tab, program, forms, risk_id, error.message)
         return live_forms.form_answer(html)
-    return live_forms.regions_answer(tab, [risks.LIST, risks.MATRIX])
+    return live_forms.regions_answer(tab, [risks.LIST, risks.MATRIX, risks.DETAIL, risks.HISTORY])
+
+
+async def risk_of(signed: Signed, program: dict[str, Any], risk_id: str) -> dict[str, Any]:
+    """The risk a URL names, if it is in `program` (a FunctionError, i.e. 404, if not)."""
+    return detail.check_in_program(program, dict(await signed.query("risks:get", riskId=risk_id)))
+
+
+def forms_of(signed: Signed, tab_id: str = "") -> shared_detail.FormContext:
+    """What the page's forms post with (the user's own comments get edit and delete)."""
+    user_id = str(signed.session.user.get("_id", ""))
+    return shared_detail.FormContext(signed.session.csrf, tab_id, user_id)
+
+
+async def risk_page(request: Request) -> Response:
+    """GET /p/{slug}/risks/{riskId}: the risk, its edit form, comments and history, live."""
+    signed = await signed_in(request)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    risk = await risk_of(signed, program, request.path_params["riskId"])
+    forms, options = forms_of(signed), await detail.edit_options(signed, program)
+    tab, _ = await signed.open_tab(program, detail.regions(program, risk["_id"], forms))
+    forms.tab_id = tab.id
+    edit = detail.edit_form(program, risk["_id"], forms, options, detail.values_of(risk))
+    content = detail.body(tab, program, risk["_id"], forms, edit)
+    return HTMLResponse(
+        page(risk["title"], content, **detail.shell_of(signed.shell(), program, risk, tab.id))
+    )
+
+
+async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Tab | None]:
+    """A risk page's live-form post: session, program, form and tab (None: expired or other)."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    tab = signed.tabs.get(str(form.get("tab", "")))
+    if tab is not None and not detail.shows(tab, request.path_params["riskId"]):
+        tab = None
+    return signed, program, form, tab
+
+
+async def edit_risk(request: Request) -> Response:
+    """POST /p/{slug}/risks/{riskId}/edit (live form): change the risk's fields."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    risk_id, values = request.path_params["riskId"], detail.values_from(form)
+    options, forms = await detail.edit_options(signed, program), forms_of(signed, tab.id)
+    try:
+        await tab.client.mutation("risks:update", detail.update_args(risk_id, values))
+    except FunctionError as error:
+        field = live_forms.error_field(error.data)
+        html = detail.edit_form(program, risk_id, forms, options, values, error.message, field)
+        return live_forms.form_answer(html)
+    html = detail.edit_form(program, risk_id, forms, options, values)
+    return detail.with_form(tab, [detail.RISK, detail.HISTORY], html)
+
+
+async def add_comment(request: Request) -> Response:
+    """POST /p/{slug}/risks/{riskId}/comments (live form): comment on the risk, or reply."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    target = detail.target(program, request.path_params["riskId"])
+    answer = [detail.COMMENTS, detail.HISTORY]
+    return await shared_detail.create_comment(tab, forms_of(signed, tab.id), target, form, answer)
+
+
+async def edit_comment(request: Request) -> Response:
+    """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    url = detail.url_of(program, request.path_params["riskId"])
+    comment_id, forms = request.path_params["commentId"], forms_of(signed, tab.id)
+    answer = [detail.COMMENTS, detail.HISTORY]
+    return await shared_detail.update_comment(tab, forms, url, comment_id, form, answer)
+
+
+async def delete_comment(request: Request) -> Response:
+    """POST …/comments/{commentId}/delete (live form): delete your own comment."""
+    _, _, _, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    answer = [detail.COMMENTS, detail.HISTORY]
+    return await shared_detail.delete_comment(tab, request.path_params["commentId"], answer)
 
 
 ROUTES = [
     Route("/p/{slug}/risks", risks_page, methods=["GET"]),
     Route("/p/{slug}/risks", create_risk, methods=["POST"]),
     Route("/p/{slug}/risks/status", set_status, methods=["POST"]),
+    Route(BASE, risk_page, methods=["GET"]),
+    Route(f"{BASE}/edit", edit_risk, methods=["POST"]),
+    Route(f"{BASE}/comments", add_comment, methods=["POST"]),
+    Route(f"{BASE}/comments/{{commentId}}/edit", edit_comment, methods=["POST"]),
+    Route(f"{BASE}/comments/{{commentId}}/delete", delete_comment, methods=["POST"]),
 ]

@@ -1,4 +1,5 @@
-"""Sprint gates: the program's gate list and one gate's criteria, approvals and decisions."""
+"""Sprint gates: the program's gate list and one gate's criteria (with their evidence files),
+approvals and decisions. File uploads and downloads reuse the requirement page's helpers."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
+from starlette.datastructures import FormData
 
+from foundry.app.documents import MAX_UPLOAD_BYTES
 from foundry.client.errors import FunctionError
 from foundry.web.live import Region, Tab, render_failure
 from foundry.web.templating import render
+from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui.shell import region
 
 PAGE_SIZE = 200  # the backend's page limit
@@ -42,7 +46,14 @@ def when(ms: float | None) -> str:
 
 def shared(program: dict[str, Any], forms: FormContext | None) -> dict[str, Any]:
     """Names every gate template may use."""
-    return {"program": program, "forms": forms, "labels": STATUS_LABELS, "when": when}
+    return {
+        "program": program,
+        "forms": forms,
+        "labels": STATUS_LABELS,
+        "when": when,
+        "iso": shared_detail.iso,
+        "size": shared_detail.human_size,
+    }
 
 
 def list_region(program: dict[str, Any]) -> Region:
@@ -88,13 +99,75 @@ def current_gate(tab: Tab) -> dict[str, Any] | None:
 
 
 def gate_page(tab: Tab, program: dict[str, Any], gate_id: str, forms: FormContext) -> str:
-    """A gate page's body: the live gate, then the override form."""
+    """A gate page's body: the live gate, the evidence upload form, then the override form."""
+    gate = current_gate(tab) or {"_id": gate_id, "criteria": []}
     return render(
         "gates/page.html",
         detail=live(tab, DETAIL),
+        upload=upload_form(program, gate, forms),
         override=override_form(program, gate_id, forms),
         **shared(program, forms),
     )
+
+
+def check_in_program(program: dict[str, Any], gate: dict[str, Any]) -> dict[str, Any]:
+    """The gate if it belongs to `program` (a FunctionError, shown as not found, if not)."""
+    if gate.get("programId") != program["_id"]:
+        raise FunctionError("Not found, or you do not have access to it.", {"id": gate.get("_id")})
+    return gate
+
+
+def shows(tab: Tab, gate_id: str) -> bool:
+    """Whether `tab` is the page of gate `gate_id`."""
+    detail = tab.regions.get(DETAIL)
+    return detail is not None and detail.args.get("gateId") == gate_id
+
+
+def upload_form(
+    program: dict[str, Any],
+    gate: dict[str, Any],
+    forms: FormContext,
+    error: str | None = None,
+    field: str | None = None,
+    index: str = "",
+) -> Markup:
+    """The form that attaches a file to one of the gate's criteria (the refusal beside the field
+    it concerns, the chosen criterion kept)."""
+    return render(
+        "gates/upload.html",
+        gate=gate,
+        error=error,
+        field="index" if field == "index" else "file",
+        index=index,
+        limit=shared_detail.human_size(MAX_UPLOAD_BYTES),
+        **shared(program, forms),
+    )
+
+
+async def attach_file(tab: Tab, gate_id: str, form: FormData) -> tuple[str, str] | None:
+    """Upload the posted file as the gate's evidence and list it under the chosen criterion.
+
+    Returns `(field, reason)` when refused; nothing is kept then (a file stored before the
+    criterion refused it is removed again)."""
+    args, refused = await shared_detail.read_upload(form)
+    gate, index = current_gate(tab), str(form.get("index", ""))
+    if gate is None or not index.isdigit() or int(index) >= len(gate["criteria"]):
+        return "index", "Choose a criterion."
+    if gate["status"] != "pending":
+        return "index", f"The gate is {gate['status']}; reopen it to attach evidence."
+    if refused is not None:
+        return "file", refused
+    try:
+        evidence_id = await tab.client.action("evidence:upload", {**args, "gateId": gate_id})
+    except FunctionError as error:
+        return "file", error.message
+    attach = {"gateId": gate_id, "index": int(index), "evidenceId": str(evidence_id)}
+    try:
+        await tab.client.mutation("gates:attach_evidence", attach)
+    except FunctionError as error:
+        await tab.client.mutation("evidence:delete", {"evidenceId": str(evidence_id)})
+        return "index", error.message
+    return None
 
 
 def override_form(

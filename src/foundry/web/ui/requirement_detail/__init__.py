@@ -1,4 +1,8 @@
-"""One requirement's page: its fields and links, comments, evidence and history, all live."""
+"""One requirement's page: its fields and links, comments, evidence and history, all live.
+
+The comment threads, history, evidence download and upload reading are shared with other entity
+pages (risks, gates): those helpers take the entity type and the page's URL as parameters.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,12 @@ from urllib.parse import quote
 import httpx
 from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from foundry.app.documents import MAX_UPLOAD_BYTES
 from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
+from foundry.web import live_forms
 from foundry.web.context import Signed
 from foundry.web.live import Region, Tab, render_failure
 from foundry.web.templating import render
@@ -57,6 +62,15 @@ class FormContext:
     csrf: str
     tab_id: str = ""
     user_id: str = ""
+
+
+@dataclass(frozen=True)
+class CommentTarget:
+    """What a page's comments are on, and the page's URL (comment forms post below it)."""
+
+    entity_type: str
+    entity_id: str
+    url: str
 
 
 def when(ms: float | None) -> str:
@@ -113,18 +127,26 @@ def threads(comments: list[dict[str, Any]]) -> dict[str | None, list[dict[str, A
     return out
 
 
-def comments_region(program: dict[str, Any], req_id: str, forms: FormContext) -> Region:
-    """The requirement's comment threads, live, with reply, edit and delete (sanitised `html`)."""
-    args = {"entityType": "requirement", "entityId": req_id, "numItems": COMMENTS_PAGE}
+def comments_region(
+    program: dict[str, Any],
+    req_id: str,
+    forms: FormContext,
+    target: CommentTarget | None = None,
+    name: str = COMMENTS,
+) -> Region:
+    """The requirement's (or `target`'s) comment threads, live, with reply, edit and delete
+    (sanitised `html`)."""
+    target = target or CommentTarget("requirement", req_id, base_url(program, req_id))
+    args = {"entityType": target.entity_type, "entityId": target.entity_id}
     return Region(
-        COMMENTS,
+        name,
         "comments:list",
-        args,
+        {**args, "numItems": COMMENTS_PAGE},
         lambda value: render(
             "requirement_detail/comments.html",
             page=value,
             threads=threads(value["page"]),
-            url=base_url(program, req_id),
+            url=target.url,
             **shared(program, forms),
         ),
     )
@@ -156,16 +178,18 @@ def human_size(n: float | None) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
-def history_region(program: dict[str, Any], req_id: str) -> Region:
-    """The requirement's audit history, newest first, live."""
+def history_region(
+    program: dict[str, Any], req_id: str, entity_type: str = "requirement", name: str = HISTORY
+) -> Region:
+    """The requirement's (or another `entity_type`'s) audit history, newest first, live."""
     args = {
         "orgId": program["orgId"],
-        "entityType": "requirement",
+        "entityType": entity_type,
         "entityId": req_id,
         "numItems": AUDIT_PAGE,
     }
     return Region(
-        HISTORY,
+        name,
         "audit:list_for_entity",
         args,
         lambda value: render("requirement_detail/history.html", page=value, **shared(program)),
@@ -213,12 +237,15 @@ def comment_form(
     content: str = "",
 ) -> Markup:
     """The form that adds a comment (with the refused text and the reason, after an error)."""
+    return comment_form_at(base_url(program, req_id), forms, error, content)
+
+
+def comment_form_at(
+    url: str, forms: FormContext, error: str | None = None, content: str = ""
+) -> Markup:
+    """The form that adds a comment to the entity whose page is at `url`."""
     return render(
-        "requirement_detail/comment_form.html",
-        url=base_url(program, req_id),
-        forms=forms,
-        error=error,
-        content=content,
+        "requirement_detail/comment_form.html", url=url, forms=forms, error=error, content=content
     )
 
 
@@ -231,9 +258,16 @@ def comment_edit_form(
     content: str = "",
 ) -> Markup:
     """A comment's edit form shown again with the refused text and the reason."""
+    return comment_edit_form_at(base_url(program, req_id), comment_id, forms, error, content)
+
+
+def comment_edit_form_at(
+    url: str, comment_id: str, forms: FormContext, error: str, content: str = ""
+) -> Markup:
+    """A comment's edit form, on the page at `url`, shown again with the text and the reason."""
     return render(
         "requirement_detail/comment_edit.html",
-        url=base_url(program, req_id),
+        url=url,
         c={"_id": comment_id, "content": content},
         forms=forms,
         error=error,
@@ -249,9 +283,16 @@ def comment_reply_form(
     content: str = "",
 ) -> Markup:
     """A reply form shown again with the refused text and the reason."""
+    return comment_reply_form_at(base_url(program, req_id), parent_id, forms, error, content)
+
+
+def comment_reply_form_at(
+    url: str, parent_id: str, forms: FormContext, error: str, content: str = ""
+) -> Markup:
+    """A reply form, on the page at `url`, shown again with the refused text and the reason."""
     return render(
         "requirement_detail/comment_reply.html",
-        url=base_url(program, req_id),
+        url=url,
         c={"_id": parent_id, "authorName": ""},
         forms=forms,
         error=error,
@@ -352,9 +393,10 @@ def shell_of(
     return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
 
 
-def check_attached(row: dict[str, Any], req_id: str) -> None:
-    """Raise (shown as not found) unless the evidence is attached to requirement `req_id`."""
-    if row.get("entityType") != "requirement" or row.get("entityId") != req_id:
+def check_attached(row: dict[str, Any], req_id: str, entity_type: str = "requirement") -> None:
+    """Raise (shown as not found) unless the evidence is attached to that requirement (or other
+    `entity_type`)."""
+    if row.get("entityType") != entity_type or row.get("entityId") != req_id:
         raise FunctionError("Not found, or you do not have access to it.", {"id": row.get("_id")})
 
 
@@ -390,3 +432,42 @@ async def stream_file(signed: Signed, row: dict[str, Any]) -> Response:
 def with_parent(args: dict[str, Any], parent_id: str | None) -> dict[str, Any]:
     """comments:create arguments, replying to `parent_id` when one is given."""
     return args if parent_id is None else {**args, "parentId": parent_id}
+
+
+async def create_comment(
+    tab: Tab, forms: FormContext, target: CommentTarget, form: FormData, answer: list[str]
+) -> JSONResponse:
+    """A comment (or a reply, given `parentId`) posted on `target` through `tab`: the `answer`
+    regions, or the form again with the refusal beside the text and the text kept."""
+    content, parent = str(form.get("content", "")), str(form.get("parentId", "")) or None
+    args = {"entityType": target.entity_type, "entityId": target.entity_id, "content": content}
+    try:
+        await tab.client.mutation("comments:create", with_parent(args, parent))
+    except FunctionError as error:
+        if parent is not None:
+            html = comment_reply_form_at(target.url, parent, forms, error.message, content)
+            return live_forms.form_answer(html)
+        return live_forms.form_answer(comment_form_at(target.url, forms, error.message, content))
+    return live_forms.regions_answer(tab, answer)
+
+
+async def update_comment(
+    tab: Tab, forms: FormContext, url: str, comment_id: str, form: FormData, answer: list[str]
+) -> JSONResponse:
+    """Your own comment's new text, through `tab`: the `answer` regions, or the edit form again."""
+    content = str(form.get("content", ""))
+    try:
+        await tab.client.mutation("comments:update", {"commentId": comment_id, "content": content})
+    except FunctionError as error:
+        html = comment_edit_form_at(url, comment_id, forms, error.message, content)
+        return live_forms.form_answer(html)
+    return live_forms.regions_answer(tab, answer)
+
+
+async def delete_comment(tab: Tab, comment_id: str, answer: list[str]) -> JSONResponse:
+    """Your own comment deleted through `tab`: the `answer` regions, or why not."""
+    try:
+        await tab.client.mutation("comments:delete", {"commentId": comment_id})
+    except FunctionError as error:
+        return live_forms.form_answer(notice(error.message))
+    return live_forms.regions_answer(tab, answer)

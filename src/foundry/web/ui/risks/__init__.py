@@ -1,4 +1,6 @@
-"""Risks: live cards with a status form each, the open-risk matrix and the create form."""
+"""Risks: live cards with a status form each, the open-risk matrix and the create form.
+
+One risk's page is in `detail.py`; its status form posts to the same route as the cards'."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ LABELS = {
 PAGE_SIZE = 200  # the backend's page limit
 LIST = "risks-list"
 MATRIX = "risks-matrix"
+DETAIL = "risk-detail"  # one risk's page (ui/risks/detail.py)
+HISTORY = "risk-history"
 
 
 @dataclass
@@ -132,13 +136,16 @@ def status_refused(
     tab: Tab, program: dict[str, Any], forms: FormContext, risk_id: str, message: str
 ) -> str:
     """A status form's inside after the backend refused the change (or a bare notice)."""
-    listing = tab.regions.get(LIST)
     risks: list[dict[str, Any]] = []
-    if listing is not None:
+    for name in (LIST, DETAIL):  # the risks page's cards, or one risk's page
+        shown = tab.regions.get(name)
+        if shown is None:
+            continue
         try:
-            risks = tab.client.local_result(listing.path, listing.args)["page"]
+            value = tab.client.local_result(shown.path, shown.args)
         except FunctionError:
-            risks = []
+            continue
+        risks.extend(value["page"] if name == LIST else [value])
     for risk in risks:
         if risk["_id"] == risk_id:
             return str(
