@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from foundry.sandbox import fsops, knobs
+from foundry.sandbox import knobs
 from foundry.sandbox.errors import BadRequest, InternalError, SandboxError
 from foundry.sandbox.manager import Manager
 from foundry.sandbox.schemas import CreateSandbox, Execute, Finalize, Message, WriteFile
@@ -102,26 +102,22 @@ async def execute(request: Request) -> Response:
 @enveloped
 async def fs_list(request: Request) -> Response:
     """GET /sandbox/:id/fs/list?path="""
-    root = manager(request).fs(sid(request))
-    return ok(
-        {"sandboxId": sid(request), **fsops.list_dir(root, request.query_params.get("path", ""))}
-    )
+    path = request.query_params.get("path", "")
+    return ok(await manager(request).fs_list(sid(request), path))
 
 
 @enveloped
 async def fs_read(request: Request) -> Response:
     """GET /sandbox/:id/fs/read?path="""
-    root = manager(request).fs(sid(request))
     path = request.query_params.get("path") or ""
-    return ok({"sandboxId": sid(request), **fsops.read_file(root, path)})
+    return ok(await manager(request).fs_read(sid(request), path))
 
 
 @enveloped
 async def fs_write(request: Request) -> Response:
     """POST /sandbox/:id/fs/write {path, content}."""
     req = await body(request, WriteFile)
-    root = manager(request).fs(sid(request))
-    return ok({"sandboxId": sid(request), **fsops.write_file(root, req.path, req.content)})
+    return ok(await manager(request).fs_write(sid(request), req.path, req.content))
 
 
 @enveloped

@@ -18,7 +18,8 @@ from typing import Any
 from foundry.sandbox import callbacks, watcher
 from foundry.sandbox.gitops import GitError
 from foundry.sandbox.model_access import ModelAccess
-from foundry.sandbox.runner_protocol import Runner, RunResult, Runtime
+from foundry.sandbox.runner_protocol import ExecResult, Runner, RunResult, Runtime
+from foundry.sandbox.runtimes.base import SessionRuntime
 from foundry.sandbox.session import Session
 from foundry.sandbox.status import RuntimeMode, SandboxStatus, now_iso
 
@@ -68,6 +69,29 @@ class SessionRunContext:
         self.changed.set()
 
 
+class TurnSync:
+    """A runner's view of a runtime whose sandbox has its own copy of the workspace.
+
+    Runners read and write the workspace on the host between commands, and the host's file
+    watcher cannot see inside the sandbox, so every command turn ends by bringing the sandbox's
+    changes to the host and marking the tree dirty (the auto-commit's trigger).
+    """
+
+    def __init__(self, runtime: SessionRuntime, changed: asyncio.Event) -> None:
+        self.runtime = runtime
+        self.workdir = runtime.workdir
+        self.changed = changed
+
+    async def execute(
+        self, command: str | list[str], cwd: str | None = None, timeout: float = 60.0
+    ) -> ExecResult:
+        """Run the command, then sync its changes back and mark the workspace dirty."""
+        result = await self.runtime.execute(command, cwd, timeout)
+        await self.runtime.sync_from_sandbox()
+        self.changed.set()
+        return result
+
+
 async def run_agent(
     session: Session,
     runner: Runner,
@@ -79,14 +103,19 @@ async def run_agent(
     """Run `runner` on `prompt` and bring the session back to ready (or failed)."""
     assert session.runtime is not None  # execute only starts runs on a ready session
     token = session.gateway_token if access is not None else None
+    runtime: Runtime = session.runtime
+    changed = asyncio.Event()
+    if session.runtime.copies_workspace:
+        runtime = TurnSync(session.runtime, changed)
     ctx = SessionRunContext(
         session,
         session.id,
         session.paths.workspace,
-        session.runtime,
+        runtime,
         gateway_url=access.sandbox_url if access and token else None,
         gateway_token=token,
         host_gateway_url=access.host_url if access and token else None,
+        changed=changed,
     )
     await session.set_runtime_mode(RuntimeMode.EXECUTING)
     started = time.monotonic()
@@ -176,6 +205,10 @@ async def _fail_undelivered(session: Session, reason: str) -> None:
 
 async def _summarise_and_commit(session: Session) -> tuple[list[dict[str, str]], str | None]:
     base = session.record.get("baseSha") or "HEAD"
+    try:
+        await session.sync_from_sandbox()
+    except Exception as error:  # commit what the host has rather than lose the run's summary
+        session.log.append("error", f"Copying the workspace out of the sandbox failed: {error}")
     files, diffs = await session.git.changes(base)
     session.log.append(
         "system",
@@ -207,6 +240,7 @@ async def finalize(session: Session, message: str | None, push: bool) -> dict[st
         with contextlib.suppress(TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(session.run_task), 120)
     await session.transition(SandboxStatus.FINALIZING)
+    await session.sync_from_sandbox()
     files, _ = await session.git.changes(session.record.get("baseSha") or "HEAD")
     sha = await session.git.commit_all(
         message or f"chore(sandbox): final commit [sandbox:{session.id}]"

@@ -14,6 +14,7 @@ import asyncio
 import os
 import re
 import shlex
+import shutil
 import time
 from pathlib import Path
 
@@ -126,10 +127,23 @@ class Git:
         )
 
     async def clone(self, url: str, branch: str) -> ExecResult:
-        """Clone `branch` of `url` into the (empty) workspace, git dir in the private area."""
+        """Clone `branch` of `url` into the (empty) workspace, git dir in the private area.
+
+        git refuses an existing git dir, but a running sandbox may already bind the (empty)
+        directory, so the clone lands in a staging directory and its entries move in.
+        """
+        staging = self.private / "git.clone"
+        shutil.rmtree(staging, ignore_errors=True)
         argv = ["git", *_SAFE, *self._helper(), "clone", "--no-recurse-submodules"]
-        argv += ["--separate-git-dir", str(self.git_dir), "--branch", branch, "--", url]
-        return await self._exec([*argv, str(self.work_tree)], knobs.GIT_TIMEOUT_S)
+        argv += ["--separate-git-dir", str(staging), "--branch", branch, "--", url]
+        result = await self._exec([*argv, str(self.work_tree)], knobs.GIT_TIMEOUT_S)
+        if result.ok:
+            self.git_dir.mkdir(exist_ok=True)
+            for entry in staging.iterdir():
+                entry.rename(self.git_dir / entry.name)
+            staging.rmdir()
+            (self.work_tree / ".git").write_text(f"gitdir: {self.git_dir}\n")
+        return result
 
     async def head(self) -> str | None:
         """The current commit, or None."""

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from foundry.sandbox import execution, knobs
+from foundry.sandbox import execution, fsops, knobs
 from foundry.sandbox.errors import BadRequest, Conflict, NotFound, SdkUnavailable
 from foundry.sandbox.model_access import ModelAccess
 from foundry.sandbox.runners_registry import registry
@@ -234,6 +234,7 @@ class Manager:
     async def sleep(self, sandbox_id: str) -> dict[str, Any]:
         """Free the runtime, keep the workspace."""
         session = self.get(sandbox_id)
+        await session.sync_from_sandbox()  # the workspace outlives the runtime
         await session.transition(S.SLEEPING, "Sandbox sleeping")
         await session.set_runtime_mode(RuntimeMode.HIBERNATING)
         await session.release_runtime()
@@ -264,19 +265,39 @@ class Manager:
     async def diff(self, sandbox_id: str) -> dict[str, Any]:
         """Files changed since the clone and their diffs."""
         session = self.get(sandbox_id)
-        if not session.paths.git_dir.exists():
+        if not (session.paths.git_dir / "HEAD").exists():
             raise Conflict(
                 f"sandbox {sandbox_id} has no repository yet", {"status": session.status.value}
             )
+        await session.sync_from_sandbox()
         files, diffs = await session.git.changes(session.record.get("baseSha") or "HEAD")
         return {"sandboxId": sandbox_id, "files": files, "diffs": diffs, "totalFiles": len(files)}
 
-    def fs(self, sandbox_id: str) -> Path:
-        """The workspace of a live session, for the editor API."""
+    def _live(self, sandbox_id: str) -> Session:
         session = self.get(sandbox_id)
         if session.status.terminal or not session.paths.workspace.exists():
             raise Conflict(f"expected a live sandbox, got {session.status.value}")
-        return session.paths.workspace
+        return session
+
+    async def fs_list(self, sandbox_id: str, path: str) -> dict[str, Any]:
+        """The editor API's directory listing, as the sandbox has it now."""
+        session = self._live(sandbox_id)
+        await session.sync_from_sandbox()
+        return {"sandboxId": sandbox_id, **fsops.list_dir(session.paths.workspace, path)}
+
+    async def fs_read(self, sandbox_id: str, path: str) -> dict[str, Any]:
+        """The editor API's file read, as the sandbox has it now."""
+        session = self._live(sandbox_id)
+        await session.sync_from_sandbox()
+        return {"sandboxId": sandbox_id, **fsops.read_file(session.paths.workspace, path)}
+
+    async def fs_write(self, sandbox_id: str, path: str, content: str) -> dict[str, Any]:
+        """The editor API's file write, handed on to the sandbox."""
+        session = self._live(sandbox_id)
+        await session.sync_from_sandbox()  # resolve the path against the sandbox's tree
+        written = fsops.write_file(session.paths.workspace, path, content)
+        await session.sync_to_sandbox()
+        return {"sandboxId": sandbox_id, **written}
 
     def fleet(self) -> list[dict[str, Any]]:
         """Every session that is not deleted, newest first."""

@@ -68,10 +68,12 @@ class SessionPaths:
         self.git_dir = self.private / "git"
 
     def create(self) -> None:
-        """Create the directories (the private area is 0700)."""
+        """Create the directories (the private area is 0700). The git dir exists, empty, from
+        the start so the sandbox can bind it before the clone fills it."""
         for path in (self.workspace, self.home):
             path.mkdir(parents=True, exist_ok=True)
         self.private.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.git_dir.mkdir(exist_ok=True)
 
     def remove(self) -> None:
         """Delete every file of the session."""
@@ -295,6 +297,16 @@ class Session:
         if self.revoke_token is not None:
             self.revoke_token(self.id)
         self.gateway_token = None
+
+    async def sync_from_sandbox(self) -> None:
+        """Bring the sandbox's changes into the host's workspace; call before reading it."""
+        if self.runtime is not None:
+            await self.runtime.sync_from_sandbox()
+
+    async def sync_to_sandbox(self) -> None:
+        """Send the worker's changes on the host into the sandbox; call after writing."""
+        if self.runtime is not None:
+            await self.runtime.sync_to_sandbox()
 
     async def release_runtime(self) -> None:
         """Kill the sandbox's processes and free its runtime (the workspace stays)."""

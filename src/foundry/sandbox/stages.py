@@ -179,10 +179,8 @@ async def git_clone(session: Session, p: Provisioner) -> None:
             f"cannot check out {record['worktreeBranch']}: {_last_line(checked.stderr)}"
         )
     await session.update(baseSha=await session.git.head(), gitRoot=WORKDIR)
-    # The git dir now exists: restart the runtime's view so the agent can read it.
-    if session.runtime is not None:
-        await session.release_runtime()
-        await p.start_runtime(session)
+    # The sandbox has bound the (then empty) git dir since it started: hand it the clone.
+    await session.sync_to_sandbox()
 
 
 async def deps_install(session: Session, p: Provisioner) -> None:
@@ -229,6 +227,7 @@ async def workspace_customization(session: Session, p: Provisioner) -> None:
     bashrc.write_text(f"cd {WORKDIR}\nexport PS1='sandbox:\\w$ '\n")
     for name, content in (session.record.get("designFiles") or {}).items():
         fsops.write_file(session.paths.workspace, f".foundry/design/{Path(name).name}", content)
+    await session.sync_to_sandbox()
 
 
 async def health_check(session: Session, p: Provisioner) -> None:

@@ -83,8 +83,9 @@ async def autocommit(session: Session, dirty: asyncio.Event) -> None:
                 break  # quiet long enough
         dirty.clear()
         try:
+            await session.sync_from_sandbox()
             sha = await session.git.commit_all(f"wip: auto-sync [sandbox:{session.id}]")
-        except GitError as error:
+        except (GitError, RuntimeError, OSError) as error:  # or a sync the sandbox refused
             session.log.append("error", f"Auto-commit failed: {error}")
             continue
         if sha:

@@ -67,6 +67,13 @@ class FakeKube:
         """Bodies of recorded requests whose path ends with `suffix`."""
         return [body for m, path, body in self.requests if m == method and path.endswith(suffix)]
 
+    async def sh(self, pod: str, script: str) -> tuple[int, str]:
+        """Run `script` inside `pod` the way an agent's process would; (exit code, output)."""
+        proc = await self.boxes[pod].spawn(["/bin/sh", "-c", script], {})
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        self.boxes[pod].procs.discard(proc)
+        return proc.returncode or 0, (out + err).decode()
+
     async def close(self) -> None:
         for name in list(self.boxes):
             await self._remove(name)

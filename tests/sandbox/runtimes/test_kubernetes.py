@@ -18,13 +18,10 @@ from foundry.engine.testing import free_port
 from foundry.sandbox import knobs
 from foundry.sandbox.runtimes import backend
 from foundry.sandbox.runtimes.base import RuntimePolicy, SandboxSpec
-from foundry.sandbox.runtimes.docker import ContainerRuntimeError
-from foundry.sandbox.runtimes.kubernetes import (
-    KubernetesBackend,
-    KubernetesRuntime,
-    exit_code_of,
-    mirror_archive,
-)
+from foundry.sandbox.runtimes.container import ContainerRuntimeError
+from foundry.sandbox.runtimes.kubeapi import exit_code_of
+from foundry.sandbox.runtimes.kubernetes import KubernetesBackend, KubernetesRuntime
+from foundry.sandbox.runtimes.treesync import mirror_archive
 from tests.sandbox.runtimes.fake_kube import TOKEN, FakeKube
 from tests.sandbox.runtimes.test_docker import gone, read_until
 
@@ -129,7 +126,7 @@ async def test_the_pod_carries_the_whole_policy(
     assert fake.chosen_protocols[0] == "v5.channel.k8s.io"
 
 
-async def test_the_workspace_is_copied_in_and_mirrored_back(
+async def test_the_workspace_is_copied_in_and_synced_back_on_request(
     runtime: KubernetesRuntime, root: Path
 ) -> None:
     result = await runtime.execute("cat README.md src/app.py; cat /srv/git/HEAD")
@@ -141,6 +138,8 @@ async def test_the_workspace_is_copied_in_and_mirrored_back(
     )
     assert changed.ok, changed.stderr
     ws = root / "ws"
+    assert not (ws / "new.txt").exists(), "commands copy nothing back by themselves"
+    await runtime.sync_from_sandbox()
     assert (ws / "new.txt").read_text() == "new\n"
     assert not (ws / "src" / "app.py").exists()
     assert (ws / "d" / "e" / "f").read_text() == "x\n"
@@ -193,7 +192,27 @@ async def test_the_terminal_is_a_tty_exec_with_a_resize_channel(
     await asyncio.sleep(0.2)
     await pty.close()
     assert await pty.read() == b""
-    assert (root / "ws" / "t.txt").read_text() == "typed\n", "terminal edits are mirrored back"
+    await runtime.sync_from_sandbox()
+    assert (root / "ws" / "t.txt").read_text() == "typed\n", "terminal edits reach the host"
+
+
+async def test_syncs_send_only_host_changes_and_never_undo_the_pods(
+    runtime: KubernetesRuntime, root: Path
+) -> None:
+    ws = root / "ws"
+    pod_side = await runtime.execute("echo pod > pod.txt && echo pod > README.md")
+    assert pod_side.ok, pod_side.stderr
+    (ws / "editor.txt").write_text("editor\n")  # host-side writes the pod has not seen
+    (ws / "src" / "app.py").unlink()
+    await runtime.sync_to_sandbox()
+    seen = await runtime.execute("cat editor.txt pod.txt README.md; ls src")
+    assert seen.stdout == "editor\npod\npod\n", "the push kept the pod's own changes"
+    (ws / "late.txt").write_text("late\n")  # not yet sent: a pull must not delete it
+    await runtime.sync_from_sandbox()
+    assert (ws / "late.txt").read_text() == "late\n"
+    assert (ws / "pod.txt").read_text() == "pod\n" and (ws / "README.md").read_text() == "pod\n"
+    assert (await runtime.execute("cat late.txt")).stdout == "late\n"
+    assert not (ws / "src" / "app.py").exists()
 
 
 async def test_close_deletes_the_pod_and_its_policy(

@@ -86,3 +86,52 @@ async def test_a_session_runs_commits_and_pushes(worker: Worker, bare_repo: Path
     assert done.json()["data"]["status"] == "completed", done.text
     assert git("show", "agent/abc-demo:gen.txt", cwd=bare_repo) == "generated\n"
     assert git("show", "agent/abc-demo:hello.txt", cwd=bare_repo) == "hi\n"
+
+
+@pytest.fixture
+async def kube_worker(scratch: Path) -> AsyncIterator[tuple[FakeKube, Worker]]:
+    scratch.chmod(0o755)
+    fake = FakeKube(scratch)
+    async for url in serve(fake):
+        backend = KubernetesBackend(
+            api_url=url, token=TOKEN, namespace="sbx", egress_host="127.0.0.1"
+        )
+        async for w in run_worker(scratch / "data", backend):
+            yield fake, w
+
+
+async def test_kubernetes_keeps_one_pod_and_the_worker_sees_the_pods_files(
+    kube_worker: tuple[FakeKube, Worker], bare_repo: Path
+) -> None:
+    fake, worker = kube_worker
+    await worker.create(bare_repo, sandboxId="k1")
+    ready = await worker.wait_status("k1", "ready", "failed", timeout=30)
+    assert ready["status"] == "ready", ready.get("error")
+    assert len(fake.calls("POST", "/namespaces/sbx/pods")) == 1, "the clone restarted the pod"
+    (pod,) = fake.boxes
+    # the clone reached the running pod: its files and the git dir behind /workspace/.git
+    code, out = await fake.sh(pod, 'cat README.md && cat "$(sed "s/^gitdir: //" .git)/HEAD"')
+    assert code == 0 and "ref: refs/heads/agent/abc-demo" in out, out
+
+    code, out = await fake.sh(pod, "echo from-pod > pod.txt && echo changed >> README.md")
+    assert code == 0, out
+    read = await worker.client.get("/sandbox/k1/fs/read", params={"path": "pod.txt"})
+    assert read.json()["data"]["content"] == "from-pod\n", read.text
+    listed = await worker.client.get("/sandbox/k1/fs/list", params={"path": ""})
+    assert "pod.txt" in {e["name"] for e in listed.json()["data"]["entries"]}, listed.text
+    diff = (await worker.client.get("/sandbox/k1/diff")).json()["data"]
+    assert {"pod.txt", "README.md"} <= {f["path"] for f in diff["files"]}, diff
+
+    wrote = await worker.client.post(
+        "/sandbox/k1/fs/write", json={"path": "editor.txt", "content": "from the editor\n"}
+    )
+    assert wrote.status_code == 200, wrote.text
+    code, out = await fake.sh(pod, "cat editor.txt pod.txt && echo late > late.txt")
+    assert (code, out) == (0, "from the editor\nfrom-pod\n")
+
+    done = await worker.client.post("/sandbox/k1/stop", json={})
+    assert done.json()["data"]["status"] == "completed", done.text
+    for name, content in [("pod.txt", "from-pod\n"), ("editor.txt", "from the editor\n"),
+                          ("late.txt", "late\n")]:  # fmt: skip
+        assert git("show", f"agent/abc-demo:{name}", cwd=bare_repo) == content
+    assert len(fake.calls("POST", "/namespaces/sbx/pods")) == 1

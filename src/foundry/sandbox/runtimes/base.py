@@ -2,8 +2,12 @@
 
 A `RuntimeBackend` turns a `SandboxSpec` (the session's directories plus its `RuntimePolicy`)
 into a `SessionRuntime`, which runs commands (`execute`) and terminals (`open_pty`) inside the
-sandbox and is released with `close`. Adding a runtime is one module in this package that
-defines a backend and registers it in `foundry.sandbox.runtimes.BACKENDS`.
+sandbox and is released with `close`. The worker reads and writes the session's workspace on its
+own host (git, the editor API, the auto-commit watcher); a runtime whose sandbox works on a copy
+of it (kubernetes) keeps the two in step through `sync_from_sandbox` (before the worker reads)
+and `sync_to_sandbox` (after it writes), which are no-ops where the workspace is a bind mount.
+Adding a runtime is one module in this package that defines a backend and registers it in
+`foundry.sandbox.runtimes.BACKENDS`.
 """
 
 from __future__ import annotations
@@ -84,6 +88,9 @@ class SessionRuntime(Protocol):
     """A running sandbox; implements `runner_protocol.Runtime`."""
 
     workdir: str
+    copies_workspace: bool
+    """True when the sandbox works on its own copy of the workspace, so its changes reach the
+    host (and the host's file watcher) only through `sync_from_sandbox`."""
 
     async def execute(
         self, command: str | list[str], cwd: str | None = None, timeout: float = 60.0
@@ -93,6 +100,15 @@ class SessionRuntime(Protocol):
 
     async def open_pty(self, cols: int, rows: int) -> Pty:
         """Start an interactive shell on a new terminal."""
+        ...
+
+    async def sync_from_sandbox(self) -> None:
+        """Make the host's workspace and home hold what the sandbox has (call before reading)."""
+        ...
+
+    async def sync_to_sandbox(self) -> None:
+        """Send what the worker changed on the host (workspace, home, read-only binds such as
+        the git dir) into the sandbox (call after writing)."""
         ...
 
     async def close(self) -> None:

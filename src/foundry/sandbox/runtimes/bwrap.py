@@ -76,6 +76,7 @@ class BwrapRuntime:
     """One session's bubblewrap sandbox; every command is a fresh bwrap in its namespaces."""
 
     workdir = WORKDIR
+    copies_workspace = False
 
     def __init__(self, spec: SandboxSpec, allow_private: tuple[str, ...] = ()) -> None:
         self.spec = spec
@@ -248,6 +249,12 @@ class BwrapRuntime:
             _kill(pasta_pid)
 
         return FdPty(master, proc, cleanup)
+
+    async def sync_from_sandbox(self) -> None:
+        """Nothing to do: the workspace is a bind mount of the host's directory."""
+
+    async def sync_to_sandbox(self) -> None:
+        """Nothing to do: the workspace is a bind mount of the host's directory."""
 
     async def close(self) -> None:
         """Kill every sandboxed process of this session and stop its egress proxy."""

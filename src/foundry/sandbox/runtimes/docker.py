@@ -28,8 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
-import secrets
 import time
 from typing import Any
 
@@ -38,141 +36,23 @@ import httpx
 from foundry.sandbox import knobs
 from foundry.sandbox.egress import EgressProxy
 from foundry.sandbox.runner_protocol import ExecResult
-from foundry.sandbox.runtimes.base import (
-    HOME,
-    WORKDIR,
-    Pty,
-    RuntimePolicy,
-    SandboxSpec,
-    resolve_cwd,
+from foundry.sandbox.runtimes.base import HOME, WORKDIR, Pty, SandboxSpec, resolve_cwd
+from foundry.sandbox.runtimes.container import (
+    INTERACTIVE_SHELL,
+    KEEPALIVE,
+    LABEL,
+    ContainerRuntimeError,
+    ProxyRelay,
+    chown_tree,
+    container_user,
+    kill_exec,
+    needs_egress,
+    new_token,
+    resource_name,
+    sandbox_env,
+    session_proxy,
+    wrap_exec,
 )
-
-LABEL = "dev.foundry.sandbox"
-_EXEC_SCRIPT = (
-    'echo $$ >"/tmp/.foundry-exec-$0.pid" || exit 125; cd -- "$1" || exit 126; shift; exec "$@"'
-)
-_KILL_SCRIPT = (
-    'p=$(cat "/tmp/.foundry-exec-$0.pid" 2>/dev/null) && [ -n "$p" ] && '
-    '{ kill -9 "-$p" 2>/dev/null || kill -9 "$p"; }'  # dash and busybox take no "--"
-)
-_KEEPALIVE = "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"
-INTERACTIVE_SHELL = ["/bin/sh", "-c", "command -v bash >/dev/null && exec bash -i; exec sh -i"]
-
-
-class ContainerRuntimeError(RuntimeError):
-    """A container engine or cluster refused a call; the message is its own explanation."""
-
-
-def wrap_exec(token: str, cwd: str, argv: list[str]) -> list[str]:
-    """`argv` run in `cwd` after recording its process id under `token` in /tmp."""
-    return ["/bin/sh", "-c", _EXEC_SCRIPT, token, cwd, *argv]
-
-
-def kill_exec(token: str) -> list[str]:
-    """A command that SIGKILLs the process group of the command wrapped with `token`."""
-    return ["/bin/sh", "-c", _KILL_SCRIPT, token]
-
-
-def new_token() -> str:
-    """A fresh name for one wrapped command."""
-    return secrets.token_hex(8)
-
-
-def container_user() -> tuple[int, int]:
-    """The sandbox's uid and gid; never root."""
-    raw = knobs.CONTAINER_USER
-    if raw:
-        uid_s, _, gid_s = raw.partition(":")
-        uid, gid = int(uid_s), int(gid_s or uid_s)
-    elif os.geteuid() != 0:
-        uid, gid = os.geteuid(), os.getegid()
-    else:
-        uid, gid = 1000, 1000
-    if uid == 0:
-        raise ContainerRuntimeError("FOUNDRY_SANDBOX_CONTAINER_USER must not be root (uid 0)")
-    return uid, gid
-
-
-def sandbox_env(spec: SandboxSpec, proxy_url: str | None) -> dict[str, str]:
-    """The environment of every process in a container sandbox."""
-    env = {"HOME": HOME, "USER": "sandbox", "LANG": "C.UTF-8"}
-    if proxy_url:
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-            env[name] = proxy_url
-        env["NO_PROXY"] = env["no_proxy"] = "localhost,127.0.0.1"
-    env.update(spec.env)
-    return env
-
-
-def needs_egress(policy: RuntimePolicy) -> bool:
-    """True when the sandbox may reach anything: allowed domains or routed host endpoints."""
-    return bool(policy.egress_allow or policy.egress_routes)
-
-
-def session_proxy(policy: RuntimePolicy, allow_private: tuple[str, ...]) -> EgressProxy:
-    """The session's allowlisting egress proxy, with its routes to host endpoints (the gateway)."""
-    routes = {
-        (name, port): (host, host_port) for name, port, host, host_port in policy.egress_routes
-    }
-    return EgressProxy(policy.egress_allow, allow_private=allow_private, routes=routes)
-
-
-def resource_name(session_id: str) -> str:
-    """A container, network or pod name for the session (DNS-label safe)."""
-    slug = re.sub(r"[^a-z0-9-]+", "-", session_id.lower()).strip("-")[:40]
-    return f"foundry-sbx-{slug or 'x'}"
-
-
-def chown_tree(path: os.PathLike[str] | str, uid: int, gid: int) -> None:
-    """Give the sandbox's uid a host tree the root worker wrote (symlinks themselves only)."""
-    os.chown(path, uid, gid)
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            with contextlib.suppress(FileNotFoundError):
-                os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
-
-
-class ProxyRelay:
-    """Listens on `host` and forwards each connection to the egress proxy on 127.0.0.1."""
-
-    def __init__(self, host: str, target_port: int) -> None:
-        self.host = host
-        self.target_port = target_port
-        self.port = 0
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        """Start listening on an ephemeral port; return it."""
-        self._server = await asyncio.start_server(self._handle, self.host, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def close(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
-            self._server = None
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.close()
-            return
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except OSError:
-        pass
-    finally:
-        writer.close()
 
 
 class StreamDemux:
@@ -279,6 +159,7 @@ class DockerRuntime:
     """One session's container; commands are `docker exec`s in it."""
 
     workdir = WORKDIR
+    copies_workspace = False
 
     def __init__(self, spec: SandboxSpec, engine: Engine, allow_private: tuple[str, ...]) -> None:
         self.spec = spec
@@ -348,7 +229,7 @@ class DockerRuntime:
         env = sandbox_env(self.spec, proxy_url)
         return {
             "Image": policy.image or knobs.CONTAINER_IMAGE,
-            "Entrypoint": ["/bin/sh", "-c", _KEEPALIVE],
+            "Entrypoint": ["/bin/sh", "-c", KEEPALIVE],
             "Cmd": [],
             "User": user,
             "WorkingDir": WORKDIR,
@@ -477,6 +358,12 @@ class DockerRuntime:
     async def kill(self, token: str) -> None:
         """Kill the process group of the wrapped command `token`."""
         await self._run(kill_exec(token), knobs.CONTAINER_KILL_GRACE_S, None)
+
+    async def sync_from_sandbox(self) -> None:
+        """Nothing to do: the workspace is a bind mount of the host's directory."""
+
+    async def sync_to_sandbox(self) -> None:
+        """Nothing to do: the workspace is a bind mount of the host's directory."""
 
     async def close(self) -> None:
         """Remove the container (killing everything in it), its network and its egress path."""

@@ -1,11 +1,11 @@
-"""The kubernetes runtime: one pod per session, its workspace copied in and mirrored back.
+"""The kubernetes runtime: one pod per session, its workspace copied in and synced on request.
 
-Client: httpx for the REST calls and `websockets` for pods/exec, both already dependencies, against
-the documented API. The official `kubernetes` client is synchronous and its exec goes through a
-websocket-client thread; `kubernetes_asyncio` and lightkube bring large generated models and
-neither speaks the v5 channel protocol (lightkube has no exec at all). We make five REST calls
-and one WebSocket, so the channel framing, exit-status parsing and resize are our own code,
-which the tests run end to end against a fake API server.
+Client (`kubeapi.py`): httpx for the REST calls and `websockets` for pods/exec, both
+dependencies, against the documented API. The official `kubernetes` client is synchronous and
+its exec goes through a websocket-client thread; `kubernetes_asyncio` and lightkube bring large
+generated models and neither speaks the v5 channel protocol (lightkube has no exec at all). We
+make five REST calls and one WebSocket, so the channel framing, exit-status parsing and resize
+are our own code, which the tests run end to end against a fake API server.
 
 Policy: the pod runs the policy's image with `runtimeClassName` from the policy (gVisor, Kata),
 no service-account token, no service links, `runAsNonRoot` with a fixed uid, every capability
@@ -20,43 +20,38 @@ there. The cluster's CNI must enforce NetworkPolicy (Calico, Cilium; not kindnet
 
 Workspace: the worker's git, editor API and watcher work on the host's copy, so the pod's
 emptyDirs are populated with tar over exec at start (the wrapper reads exactly the archive's
-size, which also works on channel protocol v4 where stdin cannot be half-closed). After every
-command and terminal the pod's /workspace and /home/sandbox are copied back when anything in them
-changed, deletions included, through the `data` tar filter (no absolute or escaping paths, links
-or device files) and a size cap; before a command the host's copy is pushed again if it changed
-meanwhile. Read-only binds (the git dir) are snapshot copies the worker never reads back.
+size, which also works on channel protocol v4 where stdin cannot be half-closed). From then on
+the worker keeps the two in step through the seam's hooks (`treesync`): `sync_to_sandbox` sends
+only what changed on the host since the last sync (and deletes what the host deleted), so it
+never overwrites the pod's other changes; `sync_from_sandbox` does that, then copies the pod's
+/workspace and /home/sandbox back when anything in them changed, deletions included, through the
+`data` tar filter and a size cap. Commands do not copy anything back themselves; before each one
+the host's pending changes are sent. Read-only binds (the git dir) are sent, never read back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import io
 import json
-import os
-import shutil
-import ssl
-import stat
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlencode
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import WebSocketException
-from websockets.typing import Subprotocol
 
 from foundry.sandbox import knobs
 from foundry.sandbox.egress import EgressProxy
 from foundry.sandbox.runner_protocol import ExecResult
 from foundry.sandbox.runtimes.base import HOME, WORKDIR, Pty, SandboxSpec, resolve_cwd
-from foundry.sandbox.runtimes.docker import (
+from foundry.sandbox.runtimes.container import (
     INTERACTIVE_SHELL,
+    KEEPALIVE,
     LABEL,
     ContainerRuntimeError,
     ProxyRelay,
@@ -69,123 +64,29 @@ from foundry.sandbox.runtimes.docker import (
     session_proxy,
     wrap_exec,
 )
+from foundry.sandbox.runtimes.kubeapi import (
+    CONTAINER,
+    RESIZE,
+    STDIN,
+    KubeApi,
+    RawExec,
+    stream_exec,
+)
+from foundry.sandbox.runtimes.treesync import (
+    Delta,
+    Snapshot,
+    delta,
+    mirror_archive,
+    snapshot,
+    write_archive,
+)
 
-_PROTOCOLS = [Subprotocol("v5.channel.k8s.io"), Subprotocol("v4.channel.k8s.io")]
-_STDIN, _STDOUT, _STDERR, _ERROR, _RESIZE, _CLOSE = 0, 1, 2, 3, 4, 255
-_CONTAINER = "sandbox"
-_KEEPALIVE = "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"
 _PUSH = 'cd -- "$1" && find . -mindepth 1 -delete && head -c "$0" | tar -x -f -'
+_EXTRACT = 'cd -- "$1" && head -c "$0" | tar -x -f -'
+_REMOVE = 'cd -- "$0" && rm -rf -- "$@"'
+_REMOVE_BATCH = 500  # paths per rm, well under the exec argument limits
 _CHANGED = "find /workspace /home/sandbox -newer /tmp/.foundry-synced 2>/dev/null | head -n 1"
 _MARK = "touch /tmp/.foundry-synced"
-
-
-@dataclass
-class _Raw:
-    """One exec's bytes and outcome."""
-
-    out: bytearray = field(default_factory=bytearray)
-    err: bytearray = field(default_factory=bytearray)
-    code: int = -1
-    problem: str = ""
-    timed_out: bool = False
-    duration_ms: float = 0.0
-
-    def message(self) -> str:
-        return (self.err.decode("utf-8", "replace") + self.problem).strip() or f"exit {self.code}"
-
-
-class KubeApi:
-    """The API server: REST over httpx, pods/exec over a WebSocket."""
-
-    def __init__(self, url: str, token: str, ca_file: str | None, namespace: str) -> None:
-        self.url = url.rstrip("/")
-        self.namespace = namespace
-        self._headers = {"Authorization": f"Bearer {token}"}
-        self._ssl: ssl.SSLContext | None = None
-        if self.url.startswith("https://"):
-            self._ssl = ssl.create_default_context(cafile=ca_file or None)
-        self.client = httpx.AsyncClient(
-            base_url=self.url, headers=self._headers, verify=self._ssl or True, timeout=30.0
-        )
-
-    def path(self, kind: str, name: str = "") -> str:
-        """The REST path of a namespaced pod or NetworkPolicy collection or object."""
-        group = "/apis/networking.k8s.io/v1" if kind == "networkpolicies" else "/api/v1"
-        return f"{group}/namespaces/{self.namespace}/{kind}" + (f"/{name}" if name else "")
-
-    async def call(self, method: str, path: str, body: Any = None, missing_ok: bool = False) -> Any:
-        """One request; failures raise `ContainerRuntimeError` (a 404 is None if `missing_ok`)."""
-        response = await self.client.request(method, path, json=body)
-        if response.status_code == 404 and missing_ok:
-            return None
-        if response.status_code >= 400:
-            message = response.text[:300]
-            with contextlib.suppress(ValueError):
-                message = response.json().get("message", message)
-            raise ContainerRuntimeError(
-                f"kubernetes {method} {path}: {response.status_code} {message}"
-            )
-        return response.json() if response.content else None
-
-    def exec_connect(self, pod: str, argv: list[str], *, tty: bool) -> Any:
-        """Open pods/exec on the sandbox container (an async context manager)."""
-        query = [("command", arg) for arg in argv] + [
-            ("container", _CONTAINER),
-            ("stdin", "true"),
-            ("stdout", "true"),
-            ("stderr", "false" if tty else "true"),
-            ("tty", "true" if tty else "false"),
-        ]
-        base = "wss://" + self.url[8:] if self._ssl else "ws://" + self.url.split("://", 1)[1]
-        url = f"{base}{self.path('pods', pod)}/exec?{urlencode(query)}"
-        extra: dict[str, Any] = {"ssl": self._ssl} if self._ssl else {}
-        return connect(
-            url,
-            subprotocols=_PROTOCOLS,
-            additional_headers=self._headers,
-            max_size=None,
-            open_timeout=30,
-            **extra,
-        )
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self.client.aclose()
-
-
-def exit_code_of(status: dict[str, Any]) -> tuple[int, str]:
-    """The exit code in an exec's channel-3 Status, and a message when it is not the command's."""
-    if status.get("status") == "Success":
-        return 0, ""
-    for cause in (status.get("details") or {}).get("causes") or []:
-        if cause.get("reason") == "ExitCode":
-            return int(cause.get("message", "1")), ""
-    return 126, str(status.get("message", "exec failed"))  # the command never ran
-
-
-async def _stream(
-    ws: ClientConnection, stdin: IO[bytes] | None, out: bytearray, err: bytearray
-) -> tuple[int, str]:
-    if stdin is not None:
-        while chunk := stdin.read(65536):
-            await ws.send(bytes([_STDIN]) + chunk)
-        if ws.subprotocol == _PROTOCOLS[0]:
-            await ws.send(bytes([_CLOSE, _STDIN]))
-    status: tuple[int, str] = (-1, "the exec stream ended without a status")
-    with contextlib.suppress(WebSocketException):
-        async for message in ws:
-            if not isinstance(message, bytes) or not message:
-                continue
-            channel, data = message[0], message[1:]
-            if channel == _STDOUT:
-                out.extend(data)
-                if len(out) > knobs.K8S_SYNC_MAX_BYTES:
-                    raise ContainerRuntimeError("exec output is larger than the sync limit")
-            elif channel == _STDERR:
-                err.extend(data)
-            elif channel == _ERROR:
-                status = exit_code_of(json.loads(data))
-    return status
 
 
 class KubernetesBackend:
@@ -228,6 +129,7 @@ class KubernetesRuntime:
     """One session's pod; commands go through pods/exec."""
 
     workdir = WORKDIR
+    copies_workspace = True
 
     def __init__(
         self, spec: SandboxSpec, api: KubeApi, egress_host: str, allow_private: tuple[str, ...]
@@ -240,7 +142,7 @@ class KubernetesRuntime:
         self.relay: ProxyRelay | None = None
         self._allow_private = allow_private
         self._created = False
-        self._fingerprint = ""
+        self._synced: dict[Path, Snapshot] = {}  # each pushed host root as of the last sync
         self._sync_lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -328,9 +230,9 @@ class KubernetesRuntime:
             },
             "containers": [
                 {
-                    "name": _CONTAINER,
+                    "name": CONTAINER,
                     "image": policy.image or knobs.CONTAINER_IMAGE,
-                    "command": ["/bin/sh", "-c", _KEEPALIVE],
+                    "command": ["/bin/sh", "-c", KEEPALIVE],
                     "workingDir": WORKDIR,
                     "env": [{"name": k, "value": v} for k, v in env.items()],
                     "securityContext": {
@@ -416,11 +318,11 @@ class KubernetesRuntime:
         *,
         stdin: IO[bytes] | None = None,
         token: str | None = None,
-    ) -> _Raw:
+    ) -> RawExec:
         started = time.monotonic()
-        raw = _Raw()
+        raw = RawExec()
         async with self.api.exec_connect(self.name, argv, tty=False) as ws:
-            task = asyncio.ensure_future(_stream(ws, stdin, raw.out, raw.err))
+            task = asyncio.ensure_future(stream_exec(ws, stdin, raw.out, raw.err))
             try:
                 raw.code, raw.problem = await asyncio.wait_for(asyncio.shield(task), timeout)
             except asyncio.CancelledError:
@@ -450,57 +352,86 @@ class KubernetesRuntime:
     async def execute(
         self, command: str | list[str], cwd: str | None = None, timeout: float = 60.0
     ) -> ExecResult:
-        """Run the command through pods/exec, with the workspace mirrored before and after."""
+        """Run the command through pods/exec after sending the host's pending changes."""
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         token = new_token()
         async with self._sync_lock:
-            if _fingerprint(self._roots()) != self._fingerprint:
-                await self._push()
-        result = await self._exec(wrap_exec(token, resolve_cwd(cwd), argv), timeout, token)
-        await self.pull()
-        return result
+            await self._push_changes()
+        return await self._exec(wrap_exec(token, resolve_cwd(cwd), argv), timeout, token)
+
+    async def sync_to_sandbox(self) -> None:
+        """Send what changed on the host since the last sync into the pod."""
+        async with self._sync_lock:
+            await self._push_changes()
+
+    async def sync_from_sandbox(self) -> None:
+        """Send the host's pending changes, then copy the pod's workspace and home back if
+        anything in them changed (the host's edit wins for a file changed on both sides)."""
+        async with self._sync_lock:
+            await self._push_changes()
+            await self._pull()
 
     def _roots(self) -> list[tuple[Path, str]]:
         return [(self.spec.workspace, WORKDIR), (self.spec.home, HOME)]
 
     async def _push(self) -> None:
+        """Replace the pod's copy of every root with the host's (at start)."""
         for host, target in [*self._roots(), *self.spec.ro_binds]:
             with tempfile.TemporaryFile() as archive:
                 with tarfile.open(fileobj=archive, mode="w") as tar:
                     tar.add(host, arcname=".")
-                size = archive.tell()
-                archive.seek(0)
-                script = ["/bin/sh", "-c", _PUSH, str(size), target]
-                raw = await self._run(script, knobs.INSTALL_TIMEOUT_S, stdin=archive)
+                await self._send(archive, [_PUSH], target)
+            self._synced[host] = snapshot(host)
+        await self._exec(["/bin/sh", "-c", _MARK], knobs.STAGE_TIMEOUT_S)
+
+    async def _push_changes(self) -> None:
+        for host, target in [*self._roots(), *self.spec.ro_binds]:
+            now = snapshot(host)
+            change = delta(self._synced.get(host, {}), now)
+            if change:
+                await self._patch(host, target, change)
+            self._synced[host] = now
+
+    async def _patch(self, host: Path, target: str, change: Delta) -> None:
+        for i in range(0, len(change.remove), _REMOVE_BATCH):
+            batch = [f"./{path}" for path in change.remove[i : i + _REMOVE_BATCH]]
+            raw = await self._run(["/bin/sh", "-c", _REMOVE, target, *batch], knobs.STAGE_TIMEOUT_S)
             if raw.code != 0:
                 raise ContainerRuntimeError(
-                    f"copying {target} into the pod failed: {raw.message()}"
+                    f"deleting in the pod's {target} failed: {raw.message()}"
                 )
-        await self._exec(["/bin/sh", "-c", _MARK], knobs.STAGE_TIMEOUT_S)
-        self._fingerprint = _fingerprint(self._roots())
+        if change.send:
+            with tempfile.TemporaryFile() as archive:
+                write_archive(host, change.send, archive)
+                await self._send(archive, [_EXTRACT], target)
 
-    async def pull(self) -> None:
-        """Copy the pod's /workspace and /home/sandbox back to the host if anything changed."""
-        async with self._sync_lock:
-            changed = await self._exec(["/bin/sh", "-c", _CHANGED], knobs.STAGE_TIMEOUT_S)
-            if changed.ok and not changed.stdout.strip():
-                return
-            await self._exec(["/bin/sh", "-c", _MARK], knobs.STAGE_TIMEOUT_S)
-            for host, target in self._roots():
-                tar = ["tar", "-c", "-f", "-", "-C", target, "."]
-                raw = await self._run(tar, knobs.INSTALL_TIMEOUT_S)
-                if raw.code != 0:
-                    raise ContainerRuntimeError(
-                        f"copying {target} out of the pod failed: {raw.message()}"
-                    )
-                mirror_archive(io.BytesIO(raw.out), host)
-            self._fingerprint = _fingerprint(self._roots())
+    async def _send(self, archive: IO[bytes], script: list[str], target: str) -> None:
+        size = archive.tell()
+        archive.seek(0)
+        argv = ["/bin/sh", "-c", *script, str(size), target]
+        raw = await self._run(argv, knobs.INSTALL_TIMEOUT_S, stdin=archive)
+        if raw.code != 0:
+            raise ContainerRuntimeError(f"copying {target} into the pod failed: {raw.message()}")
+
+    async def _pull(self) -> None:
+        changed = await self._exec(["/bin/sh", "-c", _CHANGED], knobs.STAGE_TIMEOUT_S)
+        if changed.ok and not changed.stdout.strip():
+            return
+        await self._exec(["/bin/sh", "-c", _MARK], knobs.STAGE_TIMEOUT_S)
+        for host, target in self._roots():
+            tar = ["tar", "-c", "-f", "-", "-C", target, "."]
+            raw = await self._run(tar, knobs.INSTALL_TIMEOUT_S)
+            if raw.code != 0:
+                raise ContainerRuntimeError(
+                    f"copying {target} out of the pod failed: {raw.message()}"
+                )
+            mirror_archive(io.BytesIO(raw.out), host)
+            self._synced[host] = snapshot(host)
 
     async def open_pty(self, cols: int, rows: int) -> Pty:
         """An interactive shell on a TTY exec; resizes go on channel 4."""
         async with self._sync_lock:
-            if _fingerprint(self._roots()) != self._fingerprint:
-                await self._push()
+            await self._push_changes()
         token = new_token()
         cm = self.api.exec_connect(
             self.name, wrap_exec(token, WORKDIR, INTERACTIVE_SHELL), tty=True
@@ -566,17 +497,18 @@ class KubePty:
     async def write(self, data: bytes) -> None:
         """Send keystrokes to the shell."""
         if not self._closed:
-            await self._ws.send(bytes([_STDIN]) + data)
+            await self._ws.send(bytes([STDIN]) + data)
 
     def resize(self, cols: int, rows: int) -> None:
         """Set the terminal size (sent in the background)."""
         size = json.dumps({"Width": cols, "Height": rows}).encode()
-        task = asyncio.ensure_future(self._ws.send(bytes([_RESIZE]) + size))
+        task = asyncio.ensure_future(self._ws.send(bytes([RESIZE]) + size))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        """Kill the shell's process group, close the stream, copy the workspace back."""
+        """Kill the shell's process group and close the stream (its edits reach the host at
+        the worker's next `sync_from_sandbox`)."""
         if self._closed:
             return
         self._closed = True
@@ -588,60 +520,3 @@ class KubePty:
         with contextlib.suppress(asyncio.CancelledError):
             await self._pump
         self._queue.put_nowait(b"")
-        with contextlib.suppress(ContainerRuntimeError, WebSocketException, OSError):
-            await self.runtime.pull()
-
-
-def _fingerprint(roots: list[tuple[Path, str]]) -> str:
-    """A digest of every path's name, type, size and mtime under the roots."""
-    digest = hashlib.blake2b(digest_size=16)
-    for root, _ in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for name in sorted(dirnames + filenames):
-                path = os.path.join(dirpath, name)
-                with contextlib.suppress(FileNotFoundError):
-                    st = os.lstat(path)
-                    line = f"{path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\n"
-                    digest.update(line.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    return "dir" if stat.S_ISDIR(mode) else "file"
-
-
-def mirror_archive(archive: IO[bytes], root: Path) -> None:
-    """Make `root` hold exactly the archive's tree.
-
-    Paths the archive lacks, or has with another type, are removed first (so extraction never
-    writes through a host symlink); then members pass the `data` filter (no absolute or escaping
-    names or links, no devices) and those it refuses are skipped.
-    """
-    with tarfile.open(fileobj=archive, mode="r:") as tar:
-        members = tar.getmembers()
-        kinds = {os.path.normpath(m.name): _member_kind(m) for m in members}
-        for dirpath, dirnames, filenames in os.walk(root, topdown=False):
-            for name in filenames + dirnames:
-                path = os.path.join(dirpath, name)
-                st = os.lstat(path)
-                if kinds.get(os.path.relpath(path, root)) != _kind(st.st_mode):
-                    if stat.S_ISDIR(st.st_mode):
-                        shutil.rmtree(path)
-                    else:
-                        os.unlink(path)
-        safe: list[tarfile.TarInfo] = []
-        for member in members:
-            try:
-                safe.append(tarfile.data_filter(member, str(root)))
-            except tarfile.FilterError:
-                continue
-        tar.extractall(root, members=safe, filter="data")
-
-
-def _member_kind(member: tarfile.TarInfo) -> str:
-    if member.issym():
-        return "symlink"
-    return "dir" if member.isdir() else "file"
