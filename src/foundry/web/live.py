@@ -94,6 +94,10 @@ class Tab:
         except FunctionError as error:
             return render_failure(region, error)
 
+    def render_now(self, name: str) -> str:
+        """Region `name`'s HTML as this tab sees it now (after its own mutation, say)."""
+        return self._render_current(self.regions[name])
+
     def _on_value(self, region: Region, first: asyncio.Future[None]) -> Callable[[Any], None]:
         def deliver(value: Any) -> None:
             if not first.done():

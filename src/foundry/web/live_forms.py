@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse
 
-from foundry.web.live import Tab, render_failure
+from foundry.web.live import Tab
+
+
+@dataclass
+class FormContext:
+    """What the forms inside live regions post with; the tab id is known once the tab opens."""
+
+    csrf: str
+    tab_id: str = ""
 
 
 def regions_answer(tab: Tab, names: list[str]) -> JSONResponse:
     """After a mutation through `tab`, the named regions as the tab now sees them."""
-    from foundry.client.errors import FunctionError
-
-    updates = []
-    for name in names:
-        region = tab.regions.get(name)
-        if region is None:
-            continue
-        try:
-            html = region.render(tab.client.local_result(region.path, region.args))
-        except FunctionError as error:
-            html = render_failure(region, error)
-        updates.append({"region": name, "ts": tab.ts, "html": html})
+    updates = [
+        {"region": name, "ts": tab.ts, "html": tab.render_now(name)}
+        for name in names
+        if name in tab.regions
+    ]
     return JSONResponse({"ok": True, "regions": updates})
 
 

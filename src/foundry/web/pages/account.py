@@ -18,9 +18,9 @@ from foundry.web import live_forms
 from foundry.web.backend import AuthFailed
 from foundry.web.context import Signed, SignInRequired, backend_client, checked_form, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.sessions import COOKIE
 from foundry.web.ui import account
-from foundry.web.ui.settings import FormContext
 from foundry.web.ui.shell import page
 
 EXPIRED = "<p role='alert'>This page expired; reload it.</p>"

@@ -11,6 +11,7 @@ from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import gates
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui.shell import page, region
@@ -36,7 +37,7 @@ async def gate_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     gate = await signed.query("gates:get", gateId=request.path_params["gateId"])
     gates.check_in_program(program, gate)
-    forms = gates.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, [gates.detail_region(program, gate["_id"], forms)])
     forms.tab_id = tab.id
     content = gates.gate_page(tab, program, gate["_id"], forms)
@@ -44,13 +45,13 @@ async def gate_page(request: Request) -> Response:
     return HTMLResponse(page(gate["name"], content, **shell))
 
 
-async def _posted(request: Request) -> tuple[Tab | None, dict[str, str], gates.FormContext]:
+async def _posted(request: Request) -> tuple[Tab | None, dict[str, str], FormContext]:
     """A gate form's tab (None if it expired), its fields and the context to re-render it."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     fields = {k: str(val) for k, val in form.items() if isinstance(val, str)}
     tab = signed.tabs.get(fields.get("tab", ""))
-    return tab, fields, gates.FormContext(signed.session.csrf, tab.id if tab else "")
+    return tab, fields, FormContext(signed.session.csrf, tab.id if tab else "")
 
 
 async def set_criterion(request: Request) -> Response:
@@ -117,7 +118,7 @@ async def upload_evidence(request: Request) -> Response:
     refused = await gates.attach_file(tab, gate_id, form)
     if refused is None:
         return live_forms.regions_answer(tab, [gates.DETAIL])
-    forms, gate = gates.FormContext(signed.session.csrf, tab.id), gates.current_gate(tab) or {}
+    forms, gate = FormContext(signed.session.csrf, tab.id), gates.current_gate(tab) or {}
     html = gates.upload_form(
         program, gate, forms, refused[1], refused[0], str(form.get("index", ""))
     )

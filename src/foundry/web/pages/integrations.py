@@ -14,6 +14,7 @@ from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import integrations
 from foundry.web.ui.shell import page
 
@@ -33,7 +34,7 @@ async def integrations_page(request: Request) -> Response:
     """GET /p/{slug}/integrations: the add form and the inventory, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    forms = integrations.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, [integrations.list_region(program, forms)])
     forms.tab_id = tab.id
     content = integrations.list_page(tab, program, forms)
@@ -46,7 +47,7 @@ async def integration_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     item = await signed.query("integrations:get", integrationId=request.path_params["id"])
-    forms = integrations.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(
         program, [integrations.detail_region(program, item["_id"], forms)]
     )
@@ -62,7 +63,7 @@ async def save(request: Request) -> Response:
         return live_forms.form_answer(EXPIRED, 409)
     values, item_id = integrations.values_of(form), request.path_params.get("id")
     path, args = integrations.save_args(values, program["_id"], item_id)
-    forms = integrations.FormContext(signed.session.csrf, tab.id)
+    forms = FormContext(signed.session.csrf, tab.id)
     try:
         await tab.client.mutation(path, args)
     except FunctionError as error:
@@ -90,7 +91,7 @@ async def set_status(request: Request) -> Response:
     try:
         await tab.client.mutation("integrations:set_status", args)
     except FunctionError as error:
-        forms = integrations.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         return live_forms.form_answer(
             integrations.status_refused(program, forms, form, error.message)
         )
@@ -107,7 +108,7 @@ async def delete(request: Request) -> Response:
             "integrations:delete", {"integrationId": str(form.get("integrationId", ""))}
         )
     except FunctionError as error:
-        forms = integrations.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         html = integrations.delete_refused(program, forms, form, error.message)
         return live_forms.form_answer(html)
     return live_forms.regions_answer(tab, REGIONS)

@@ -14,6 +14,7 @@ from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import playbooks
 from foundry.web.ui.shell import page
 
@@ -39,7 +40,7 @@ async def playbooks_page(request: Request) -> Response:
     """GET /p/{slug}/playbooks: the create form and the program's playbooks, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    forms = playbooks.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, [playbooks.list_region(program)])
     forms.tab_id = tab.id
     content = playbooks.list_page(tab, program, forms)
@@ -58,7 +59,7 @@ async def create_playbook(request: Request) -> Response:
     try:
         await tab.client.mutation("playbooks:create", {"programId": program["_id"], **args})
     except FunctionError as error:
-        forms = playbooks.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         field = live_forms.error_field(error.data) or ("name" if "name" in error.message else None)
         return live_forms.form_answer(
             playbooks.create_form(program, forms, values, error.message, field)
@@ -72,7 +73,7 @@ async def playbook_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     pb = await signed.query("playbooks:get", playbookId=request.path_params["id"])
     workstreams = await workstreams_of(signed, program)
-    forms = playbooks.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     regions = [
         playbooks.playbook_region(program, pb["_id"], forms, workstreams),
         playbooks.instances_region(program, pb["_id"]),
@@ -121,7 +122,7 @@ async def step_refused(
     else:
         assert isinstance(error, FunctionError)
         field, message = playbooks.field_of(live_forms.error_field(error.data)), error.message
-    forms = playbooks.FormContext(signed.session.csrf, tab.id)
+    forms = FormContext(signed.session.csrf, tab.id)
     workstreams = await workstreams_of(signed, program)
     html = playbooks.step_form(program, forms, workstreams, pb_id, values, message, field, index)
     return live_forms.form_answer(html)
@@ -139,7 +140,7 @@ async def one_button(request: Request, path: str, args_of: ArgsOf) -> Response:
     try:
         await tab.client.mutation(path, args_of(pb_id, form, tab))
     except (FunctionError, ValueError, IndexError) as error:
-        forms = playbooks.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         message = getattr(error, "message", str(error))
         return live_forms.form_answer(playbooks.small_form(program, forms, pb_id, form, message))
     return live_forms.regions_answer(tab, [*REGIONS, playbooks.LIST])
@@ -190,7 +191,7 @@ async def reorder_steps(request: Request) -> Response:
             "playbooks:reorder_steps", {"playbookId": request.path_params["id"], "order": order}
         )
     except (FunctionError, ValueError) as error:
-        forms = playbooks.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         message = getattr(error, "message", "order: the steps could not be read")
         return live_forms.form_answer(
             playbooks.reorder_refused(program, forms, request.path_params["id"], message)
@@ -207,7 +208,7 @@ async def instantiate(request: Request) -> Response:
     try:
         await tab.client.mutation("playbooks:instantiate", {"playbookId": pb_id, "name": name})
     except FunctionError as error:
-        forms = playbooks.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         return live_forms.form_answer(
             playbooks.instantiate_form(program, forms, pb_id, name, error.message)
         )

@@ -14,6 +14,7 @@ from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui import risks
 from foundry.web.ui.risks import detail
@@ -28,7 +29,7 @@ async def risks_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     filters = risks.filters_from(dict(request.query_params))
-    forms = risks.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     regions = [risks.matrix_region(program), risks.list_region(program, filters, forms)]
     tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
@@ -48,7 +49,7 @@ async def create_risk(request: Request) -> Response:
     try:
         await tab.client.mutation("risks:create", {"programId": program["_id"], **values})
     except FunctionError as error:
-        forms = risks.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         field = live_forms.error_field(error.data)
         return live_forms.form_answer(
             risks.create_form(program, forms, error.message, field, values)
@@ -68,7 +69,7 @@ async def set_status(request: Request) -> Response:
     try:
         await tab.client.mutation("risks:set_status", {"riskId": risk_id, "status": status})
     except FunctionError as error:
-        forms = risks.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         html = risks.status_refused(tab, program, forms, risk_id, error.message)
         return live_forms.form_answer(html)
     return live_forms.regions_answer(tab, [risks.LIST, risks.MATRIX, risks.DETAIL, risks.HISTORY])

@@ -13,6 +13,7 @@ from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import settings
 from foundry.web.ui.shell import page
 
@@ -31,7 +32,7 @@ async def settings_page(request: Request) -> Response:
     """GET /p/{slug}/settings: the program's details and status, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    forms = settings.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, [settings.details_region(program, forms)])
     forms.tab_id = tab.id
     shell = settings.shell_of(signed.shell(), program, tab.id)
@@ -51,7 +52,7 @@ async def update_details(request: Request) -> Response:
     try:
         await tab.client.mutation("programs:update", {"programId": program["_id"], **args})
     except FunctionError as error:
-        forms = settings.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         field = live_forms.error_field(error.data)
         html = settings.details_form(program, forms, error.message, field, values)
         return live_forms.form_answer(html)
@@ -69,7 +70,7 @@ async def set_status(request: Request) -> Response:
             "programs:set_status", {"programId": program["_id"], "status": status}
         )
     except FunctionError as error:
-        forms = settings.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         return live_forms.form_answer(settings.status_form(program, forms, error.message))
     return live_forms.regions_answer(tab, [settings.DETAILS])
 
@@ -78,7 +79,7 @@ async def team_page(request: Request) -> Response:
     """GET /p/{slug}/settings/team: the team with roles, and the add form, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    forms = settings.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     regions = [settings.team_add_region(program, forms), settings.team_region(program, forms)]
     tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
@@ -97,7 +98,7 @@ async def add_member(request: Request) -> Response:
     except FunctionError as error:
         if form.get("row"):
             return live_forms.form_answer(settings.notice(error.message))
-        forms = settings.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         members = settings.org_members(tab)
         html = settings.team_add_form(program, forms, members, error.message, values)
         return live_forms.form_answer(html)

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import checked_form, program_by_slug, signed_in
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import skills
 from foundry.web.ui.shell import page
 
@@ -23,7 +24,7 @@ async def skills_page(request: Request) -> Response:
     """GET /p/{slug}/skills: the program's skills and the built-in templates, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    forms = skills.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     regions = [skills.list_region(program), skills.templates_region(program, forms)]
     tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
@@ -44,7 +45,7 @@ async def fork_template(request: Request) -> Response:
     try:
         await tab.client.mutation("skills:fork_template", args)
     except FunctionError as error:
-        forms = skills.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         return live_forms.form_answer(skills.fork_refused(program, forms, key, error.message))
     return live_forms.regions_answer(tab, [skills.LIST])
 
@@ -55,7 +56,7 @@ async def skill_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     skill_id = request.path_params["skillId"]
     chosen = skills.chosen_versions(dict(request.query_params))
-    forms = skills.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, skills.skill_regions(program, skill_id, chosen))
     skill = tab.client.local_result("skills:get", {"skillId": skill_id})
     if skill is None or skill["programId"] != program["_id"]:
@@ -76,7 +77,7 @@ async def save_content(request: Request) -> Response:
         return live_forms.form_answer(EXPIRED, 409)
     skill_id = request.path_params["skillId"]
     values = {k: str(form.get(k, "")) for k in ("content", "message", "expectedVersion")}
-    forms = skills.FormContext(signed.session.csrf, tab.id)
+    forms = FormContext(signed.session.csrf, tab.id)
     try:
         version = await tab.client.mutation("skills:update_content", _save_args(skill_id, values))
     except FunctionError as error:

@@ -13,6 +13,7 @@ from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import sprints
 from foundry.web.ui.shell import page
 
@@ -38,7 +39,7 @@ async def sprints_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     workstreams = await workstreams_of(signed, program)
-    forms = sprints.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, [sprints.list_region(program, workstreams, forms)])
     forms.tab_id = tab.id
     content = sprints.list_page(tab, program, workstreams, forms)
@@ -71,7 +72,7 @@ async def refused_create(
     else:
         assert isinstance(error, FunctionError)
         field, message = live_forms.error_field(error.data), error.message
-    forms = sprints.FormContext(signed.session.csrf, tab.id)
+    forms = FormContext(signed.session.csrf, tab.id)
     workstreams = await workstreams_of(signed, program)
     return live_forms.form_answer(
         sprints.create_form(program, workstreams, forms, values, message, field)
@@ -87,7 +88,7 @@ async def set_status(request: Request) -> Response:
     try:
         await tab.client.mutation("sprints:set_status", args)
     except FunctionError as error:
-        forms = sprints.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         return live_forms.form_answer(sprints.move_form(program, forms, form, error.message))
     return live_forms.regions_answer(tab, [sprints.LIST, sprints.DETAIL, sprints.CANDIDATES])
 
@@ -97,7 +98,7 @@ async def sprint_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     sprint = await signed.query("sprints:get", sprintId=request.path_params["sprintId"])
-    forms = sprints.FormContext(signed.session.csrf)
+    forms = FormContext(signed.session.csrf)
     regions = [
         sprints.detail_region(program, sprint["_id"], forms),
         sprints.candidates_region(program, sprint, forms),
@@ -119,7 +120,7 @@ async def change_tasks(request: Request, path: str) -> Response:
     try:
         await tab.client.mutation(path, args)
     except FunctionError as error:
-        forms = sprints.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         removing = path.endswith("unassign_tasks")
         html = sprints.tasks_refused(
             tab, program, forms, args["sprintId"], form, error.message, removing

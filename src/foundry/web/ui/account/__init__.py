@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 from foundry.client.errors import FunctionError
 from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.settings import FormContext, live
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import live, page
 
 ORG_ROLES = ("admin", "member", "client")
 ORG_NAME = "org-name"

@@ -15,9 +15,9 @@ from typing import Any
 from markupsafe import Markup
 
 from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live
 
 # Mirrors foundry.app.documents / foundry.app.findings (the web process does not import app/).
 CATEGORIES = ("requirements", "architecture", "meeting_notes", "testing", "deployment", "other")
@@ -218,16 +218,6 @@ def regions(forms: Forms) -> list[Region]:
         queue_region(forms, EDITED, "edited", "ready"),
         queue_region(forms, IMPORTED, "imported", "imported"),
     ]
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def upload_form(

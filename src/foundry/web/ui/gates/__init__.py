@@ -3,8 +3,6 @@ approvals and decisions. File uploads and downloads reuse the requirement page's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -12,10 +10,11 @@ from starlette.datastructures import FormData
 
 from foundry.app.documents import MAX_UPLOAD_BYTES
 from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
 from foundry.web.ui import requirement_detail as shared_detail
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live, when
 
 PAGE_SIZE = 200  # the backend's page limit
 LIST = "gates-list"
@@ -27,21 +26,6 @@ STATUS_LABELS = {
     "failed": "Failed",
     "overridden": "Overridden",
 }
-
-
-@dataclass
-class FormContext:
-    """What the forms inside a region post with; the tab id is known once it opens."""
-
-    csrf: str
-    tab_id: str = ""
-
-
-def when(ms: float | None) -> str:
-    """A commit-time in milliseconds as a UTC date and time."""
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def shared(program: dict[str, Any], forms: FormContext | None) -> dict[str, Any]:
@@ -74,16 +58,6 @@ def detail_region(program: dict[str, Any], gate_id: str, forms: FormContext) -> 
         {"gateId": gate_id},
         lambda value: render("gates/detail.html", gate=value, **shared(program, forms)),
     )
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def current_gate(tab: Tab) -> dict[str, Any] | None:

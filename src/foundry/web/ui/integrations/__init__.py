@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from foundry.app.integrations import STATUS_MOVES, STATUSES, TYPES
-from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live
 
 LIST = "integrations-list"
 DETAIL = "integration-detail"
@@ -33,14 +32,6 @@ LABELS = {
 }
 MOVES = {s: [m for m in STATUSES if m in STATUS_MOVES[s]] for s in STATUSES}
 FIELDS = ("name", "type", "sourceSystem", "targetSystem", "description")
-
-
-@dataclass
-class FormContext:
-    """What the forms inside a region post with; the tab id is known once the tab opens."""
-
-    csrf: str
-    tab_id: str = ""
 
 
 def values_of(form: FormData) -> dict[str, str]:
@@ -83,16 +74,6 @@ def detail_region(program: dict[str, Any], integration_id: str, forms: FormConte
         lambda value: render("integrations/detail.html", i=value, **shared(program, forms)),
         lambda error: str(render("integrations/gone.html", program=program)),
     )
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def edit_form(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from foundry.app.playbooks import PLATFORMS, PLAYBOOK_MOVES, STATUSES
-from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live
 
 LIST = "playbooks-list"
 PLAYBOOK = "playbook"
@@ -41,14 +40,6 @@ LABELS = {
 MOVE_LABELS = {"published": "Publish", "draft": "Back to draft", "archived": "Archive"}
 MOVES = {s: [m for m in STATUSES if m in PLAYBOOK_MOVES[s]] for s in STATUSES}
 STEP_FIELDS = ("title", "description", "estimatedHours", "workstreamId")
-
-
-@dataclass
-class FormContext:
-    """What the forms inside a region post with; the tab id is known once the tab opens."""
-
-    csrf: str
-    tab_id: str = ""
 
 
 class BadField(Exception):
@@ -132,16 +123,6 @@ def instances_region(program: dict[str, Any], playbook_id: str) -> Region:
             "playbooks/instances.html", instances=value, program=program, labels=LABELS
         ),
     )
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def create_form(

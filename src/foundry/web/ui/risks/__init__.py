@@ -4,15 +4,15 @@ One risk's page is in `detail.py`; its status form posts to the same route as th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
 from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live
 
 SEVERITIES = ("critical", "high", "medium", "low")
 PROBABILITIES = ("very_likely", "likely", "possible", "unlikely")
@@ -42,14 +42,6 @@ LIST = "risks-list"
 MATRIX = "risks-matrix"
 DETAIL = "risk-detail"  # one risk's page (ui/risks/detail.py)
 HISTORY = "risk-history"
-
-
-@dataclass
-class FormContext:
-    """What the status forms inside the list post with; the tab id is known once it opens."""
-
-    csrf: str
-    tab_id: str = ""
 
 
 def filters_from(query: dict[str, str]) -> dict[str, str]:
@@ -85,16 +77,6 @@ def matrix_region(program: dict[str, Any]) -> Region:
         {"programId": program["_id"]},
         lambda value: render("risks/matrix.html", m=value, labels=LABELS),
     )
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def create_form(

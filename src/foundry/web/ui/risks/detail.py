@@ -19,8 +19,9 @@ from foundry.web.live import Region, Tab
 from foundry.web.templating import render
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui.requirement_detail import CommentTarget, FormContext
-from foundry.web.ui.risks import DETAIL, LABELS, MOVES, PROBABILITIES, SEVERITIES, live
+from foundry.web.ui.risks import DETAIL, LABELS, MOVES, PROBABILITIES, SEVERITIES
 from foundry.web.ui.risks import HISTORY as RISK_HISTORY
+from foundry.web.ui.shell import live
 
 RISK = DETAIL
 COMMENTS = "risk-comments"

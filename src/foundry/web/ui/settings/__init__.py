@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
 from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live
 
 PHASES = ("discovery", "build", "test", "deploy", "complete")
 PLATFORMS = ("magento", "salesforce_b2b", "bigcommerce_b2b", "sitecore", "wordpress", "none")
@@ -57,14 +57,6 @@ MEMBERS_PAGE = 200
 def label(value: str) -> str:
     """A human label for an enum value."""
     return LABELS.get(value, value.replace("_", " ").capitalize())
-
-
-@dataclass
-class FormContext:
-    """What forms inside live regions post with; the tab id is known once the tab opens."""
-
-    csrf: str
-    tab_id: str = ""
 
 
 def shared(program: dict[str, Any], forms: FormContext) -> dict[str, Any]:
@@ -169,16 +161,6 @@ def org_members(tab: Tab) -> list[dict[str, Any]]:
     except FunctionError:
         return []
     return members
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def settings_page(tab: Tab, program: dict[str, Any]) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from foundry.web.live import Tab
 from foundry.web.templating import render
 from foundry.web.ui.shell.nav import sidebar
 
@@ -13,6 +15,18 @@ from foundry.web.ui.shell.nav import sidebar
 def region(name: str, html: str, ts: int) -> Markup:
     """The wrapper every live region sits in (the browser morphs its inside)."""
     return Markup(f'<div data-region="{escape(name)}" data-ts="{ts}">{html}</div>')
+
+
+def live(tab: Tab, name: str) -> Markup:
+    """Region `name` of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
+    return region(name, tab.render_now(name), tab.ts)
+
+
+def when(ms: float | None) -> str:
+    """A commit time in milliseconds as a UTC date and time."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def page(title: str, content: str, **context: Any) -> str:

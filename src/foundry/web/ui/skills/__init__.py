@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live
 
 PAGE_SIZE = 200  # the backend's page limit
 LIST = "skills-list"
@@ -18,14 +17,6 @@ TEMPLATES = "skills-templates"
 SKILL = "skill-summary"
 VERSIONS = "skill-versions"
 DIFF = "skill-diff"
-
-
-@dataclass
-class FormContext:
-    """What the live forms post with; the tab id is known once the tab opens."""
-
-    csrf: str
-    tab_id: str = ""
 
 
 def list_region(program: dict[str, Any]) -> Region:
@@ -119,16 +110,6 @@ def chosen_versions(query: dict[str, str]) -> dict[str, str]:
     if all(val.isdigit() and len(val) < 10 for val in picked.values()):
         return picked
     return {}
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def skills_page(tab: Tab, program: dict[str, Any]) -> Markup:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +10,10 @@ from starlette.datastructures import FormData
 
 from foundry.app.sprints import SPRINT_MOVES, STATUSES
 from foundry.client.errors import FunctionError
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import live
 
 LIST = "sprints-list"
 DETAIL = "sprint-detail"
@@ -37,14 +37,6 @@ def move_label(current: str, target: str) -> str:
     if target == "active":
         return "Reopen" if current == "completed" else "Start"
     return {"completed": "Complete", "cancelled": "Cancel", "planning": "Back to planning"}[target]
-
-
-@dataclass
-class FormContext:
-    """What the forms inside a region post with; the tab id is known once the tab opens."""
-
-    csrf: str
-    tab_id: str = ""
 
 
 class BadField(Exception):
@@ -161,16 +153,6 @@ def workstream_region(program: dict[str, Any], workstream_id: str) -> Region:
         args,
         lambda value: render("sprints/workstream.html", page=value, **shared(program, None)),
     )
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    current = tab.regions[name]
-    try:
-        html = current.render(tab.client.local_result(current.path, current.args))
-    except FunctionError as error:
-        html = render_failure(current, error)
-    return region(name, html, tab.ts)
 
 
 def create_form(
