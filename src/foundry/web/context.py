@@ -130,3 +130,18 @@ async def program_by_slug(signed: Signed, slug: str) -> dict[str, Any]:
     if program is None:
         raise FunctionError("Not found, or you do not have access to it.", {"slug": slug})
     return dict(program)
+
+
+async def program_post(request: Request) -> tuple[Signed, FormData, dict[str, Any], Tab | None]:
+    """A live form posted on a program page: the session, the checked form, the program the
+    URL's slug names and the tab the form came from (None once that tab has expired)."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    return signed, form, program, signed.tabs.get(str(form.get("tab", "")))
+
+
+async def program_workstreams(signed: Signed, program: dict[str, Any]) -> list[dict[str, Any]]:
+    """The program's workstreams in display order (for choices that are read once a page)."""
+    listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
+    return list(listing["page"])

@@ -9,6 +9,9 @@ from starlette.responses import JSONResponse
 
 from foundry.web.live import Tab
 
+EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
+"""The answer to a form posted from a tab the server no longer has."""
+
 
 @dataclass
 class FormContext:

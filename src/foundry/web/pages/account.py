@@ -23,7 +23,6 @@ from foundry.web.sessions import COOKIE
 from foundry.web.ui import account
 from foundry.web.ui.shell import page
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 PRE_CSRF = "foundry_csrf"
 NO_ORG = "<p>You do not belong to an organisation yet.</p>"
 
@@ -68,7 +67,7 @@ async def rename_org(request: Request) -> Response:
     """POST /settings/org (live form): rename the organisation."""
     signed, form, tab, forms = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     name = str(form.get("name", ""))
     try:
         await tab.client.mutation("accounts/orgs:rename", {"orgId": signed.org_id, "name": name})
@@ -82,7 +81,7 @@ async def set_member_role(request: Request) -> Response:
     """POST /settings/org/members/role (live form): change a member's organisation role."""
     signed, form, tab, forms = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     user_id, role = str(form.get("userId", "")), str(form.get("role", ""))
     args = {"orgId": signed.org_id, "userId": user_id, "role": role}
     try:
@@ -97,7 +96,7 @@ async def remove_member(request: Request) -> Response:
     """POST /settings/org/members/remove (live form): remove a member from the organisation."""
     signed, form, tab, _ = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"orgId": signed.org_id, "userId": str(form.get("userId", ""))}
     try:
         await tab.client.mutation("accounts/orgs:remove_member", args)
@@ -110,7 +109,7 @@ async def create_invitation(request: Request) -> Response:
     """POST /settings/org/invitations (live form): create an invitation link, shown once."""
     signed, form, tab, forms = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")).strip() for k in ("email", "role")}
     try:
         made = await tab.client.action(
@@ -128,7 +127,7 @@ async def revoke_invitation(request: Request) -> Response:
     """POST /settings/org/invitations/revoke (live form): revoke a pending invitation."""
     _, form, tab, _ = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     invitation_id = str(form.get("invitationId", ""))
     try:
         await tab.client.mutation("accounts/invitations:revoke", {"invitationId": invitation_id})
@@ -151,7 +150,7 @@ async def create_token(request: Request) -> Response:
     """POST /settings/tokens (live form): create a token for the active organisation."""
     signed, form, tab, forms = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     name = str(form.get("name", ""))
     try:
         made = await tab.client.action(
@@ -168,7 +167,7 @@ async def revoke_token(request: Request) -> Response:
     """POST /settings/tokens/revoke (live form): revoke one of the user's tokens."""
     _, form, tab, _ = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         await tab.client.mutation(
             "accounts/api_tokens:revoke", {"tokenId": str(form.get("tokenId", ""))}

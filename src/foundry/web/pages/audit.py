@@ -15,8 +15,6 @@ from foundry.web.ui import audit
 from foundry.web.ui.audit import AUDIT, Timeline
 from foundry.web.ui.shell import page, region
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
-
 
 def shell(signed: Signed, program: dict[str, Any], tab: Tab) -> dict[str, Any]:
     """The page shell of a program-level timeline page."""
@@ -44,7 +42,7 @@ async def load_more(request: Request, kind: Timeline = AUDIT) -> Response:
     form = await checked_form(request, signed)
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     program = await program_by_slug(signed, request.path_params["slug"])
     extra = audit.backend_filters(audit.filters_from(form)) if kind is AUDIT else {}
     older = audit.older_region(kind, program, form, extra)

@@ -16,8 +16,6 @@ from foundry.web.ui import gates
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui.shell import page, region
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
-
 
 async def gates_page(request: Request) -> Response:
     """GET /p/{slug}/gates: the program's gates with their criteria progress, live."""
@@ -58,7 +56,7 @@ async def set_criterion(request: Request) -> Response:
     """POST /p/{slug}/gates/{gateId}/criteria (live form): a criterion's passed box and evidence."""
     tab, fields, forms = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     index = fields.get("index", "")
     args = {"gateId": request.path_params["gateId"], "passed": fields.get("passed") == "1"}
     try:
@@ -77,7 +75,7 @@ async def decide(request: Request) -> Response:
     """POST /p/{slug}/gates/{gateId}/decide (live form): evaluate, finalize or reopen the gate."""
     tab, fields, forms = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     action = fields.get("op", "")
     try:
         if action not in gates.ACTIONS:
@@ -92,7 +90,7 @@ async def override(request: Request) -> Response:
     """POST /p/{slug}/gates/{gateId}/override (live form): let the gate through, with a reason."""
     tab, fields, forms = await _posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     gate_id, reason = request.path_params["gateId"], fields.get("reason", "").strip()
     try:
         await tab.client.mutation("gates:override", {"gateId": gate_id, "reason": reason})
@@ -114,7 +112,7 @@ async def upload_evidence(request: Request) -> Response:
     )
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None or not gates.shows(tab, gate_id):
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     refused = await gates.attach_file(tab, gate_id, form)
     if refused is None:
         return live_forms.regions_answer(tab, [gates.DETAIL])

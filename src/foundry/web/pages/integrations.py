@@ -5,29 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
-from foundry.web.live import Tab
+from foundry.web.context import program_by_slug, program_post, signed_in
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import integrations
 from foundry.web.ui.shell import page
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 REGIONS = [integrations.LIST, integrations.DETAIL]
-
-
-async def posted(request: Request) -> tuple[Signed, FormData, dict[str, Any], Tab | None]:
-    """A live form's session, fields, program and the tab it was posted from."""
-    signed = await signed_in(request)
-    form = await checked_form(request, signed)
-    program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, form, program, signed.tabs.get(str(form.get("tab", "")))
 
 
 async def integrations_page(request: Request) -> Response:
@@ -58,9 +47,9 @@ async def integration_page(request: Request) -> Response:
 
 async def save(request: Request) -> Response:
     """POST /p/{slug}/integrations[/{id}] (live form): add an integration or edit one."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values, item_id = integrations.values_of(form), request.path_params.get("id")
     path, args = integrations.save_args(values, program["_id"], item_id)
     forms = FormContext(signed.session.csrf, tab.id)
@@ -84,9 +73,9 @@ def with_form(answer: JSONResponse, form_html: str) -> JSONResponse:
 
 async def set_status(request: Request) -> Response:
     """POST /p/{slug}/integrations/status (live form): move an integration along its lifecycle."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {k: str(form.get(k, "")) for k in ("integrationId", "status")}
     try:
         await tab.client.mutation("integrations:set_status", args)
@@ -100,9 +89,9 @@ async def set_status(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     """POST /p/{slug}/integrations/delete (live form): remove an integration."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         await tab.client.mutation(
             "integrations:delete", {"integrationId": str(form.get("integrationId", ""))}

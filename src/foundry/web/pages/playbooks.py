@@ -12,28 +12,19 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import (
+    Signed,
+    program_by_slug,
+    program_post,
+    program_workstreams,
+    signed_in,
+)
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import playbooks
 from foundry.web.ui.shell import page
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 REGIONS = [playbooks.PLAYBOOK, playbooks.INSTANCES]
-
-
-async def posted(request: Request) -> tuple[Signed, FormData, dict[str, Any], Tab | None]:
-    """A live form's session, fields, program and the tab it was posted from."""
-    signed = await signed_in(request)
-    form = await checked_form(request, signed)
-    program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, form, program, signed.tabs.get(str(form.get("tab", "")))
-
-
-async def workstreams_of(signed: Signed, program: dict[str, Any]) -> list[dict[str, Any]]:
-    """The program's workstreams in display order (for the steps' workstream choice)."""
-    listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
-    return list(listing["page"])
 
 
 async def playbooks_page(request: Request) -> Response:
@@ -51,9 +42,9 @@ async def playbooks_page(request: Request) -> Response:
 
 async def create_playbook(request: Request) -> Response:
     """POST /p/{slug}/playbooks (live form): create a draft playbook."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")).strip() for k in ("name", "targetPlatform", "description")}
     args = {k: val for k, val in values.items() if val}
     try:
@@ -72,7 +63,7 @@ async def playbook_page(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     pb = await signed.query("playbooks:get", playbookId=request.path_params["id"])
-    workstreams = await workstreams_of(signed, program)
+    workstreams = await program_workstreams(signed, program)
     forms = FormContext(signed.session.csrf)
     regions = [
         playbooks.playbook_region(program, pb["_id"], forms, workstreams),
@@ -88,9 +79,9 @@ async def playbook_page(request: Request) -> Response:
 
 async def save_step(request: Request) -> Response:
     """POST /p/{slug}/playbooks/{id}/steps[/edit] (live form): add a step or change one."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     pb_id, values = request.path_params["id"], playbooks.step_values(form)
     index = playbooks.index_of(form) if request.url.path.endswith("/edit") else None
     try:
@@ -123,7 +114,7 @@ async def step_refused(
         assert isinstance(error, FunctionError)
         field, message = playbooks.field_of(live_forms.error_field(error.data)), error.message
     forms = FormContext(signed.session.csrf, tab.id)
-    workstreams = await workstreams_of(signed, program)
+    workstreams = await program_workstreams(signed, program)
     html = playbooks.step_form(program, forms, workstreams, pb_id, values, message, field, index)
     return live_forms.form_answer(html)
 
@@ -133,9 +124,9 @@ ArgsOf = Callable[[str, FormData, Tab], dict[str, Any]]
 
 async def one_button(request: Request, path: str, args_of: ArgsOf) -> Response:
     """A one-button form's post: run `path` with `args_of(playbookId, form, tab)`."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     pb_id = request.path_params["id"]
     try:
         await tab.client.mutation(path, args_of(pb_id, form, tab))
@@ -182,9 +173,9 @@ async def set_status(request: Request) -> Response:
 
 async def reorder_steps(request: Request) -> Response:
     """POST /p/{slug}/playbooks/{id}/steps/reorder (live form, from a drag): the new order."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         order = [int(i) for i in str(form.get("order", "")).split(",")]
         await tab.client.mutation(
@@ -201,9 +192,9 @@ async def reorder_steps(request: Request) -> Response:
 
 async def instantiate(request: Request) -> Response:
     """POST /p/{slug}/playbooks/{id}/instantiate (live form): an instance and its tasks."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     pb_id, name = request.path_params["id"], str(form.get("name", "")).strip()
     try:
         await tab.client.mutation("playbooks:instantiate", {"playbookId": pb_id, "name": name})

@@ -20,7 +20,6 @@ from foundry.web.ui import risks
 from foundry.web.ui.risks import detail
 from foundry.web.ui.shell import page
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 BASE = "/p/{slug}/risks/{riskId}"
 
 
@@ -45,7 +44,7 @@ async def create_risk(request: Request) -> Response:
     values = {k: str(form.get(k, "")).strip() for k in ("title", "severity", "probability")}
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         await tab.client.mutation("risks:create", {"programId": program["_id"], **values})
     except FunctionError as error:
@@ -64,7 +63,7 @@ async def set_status(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     risk_id, status = str(form.get("riskId", "")), str(form.get("status", ""))
     try:
         await tab.client.mutation("risks:set_status", {"riskId": risk_id, "status": status})
@@ -116,7 +115,7 @@ async def edit_risk(request: Request) -> Response:
     """POST /p/{slug}/risks/{riskId}/edit (live form): change the risk's fields."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     risk_id, values = request.path_params["riskId"], detail.values_from(form)
     options, forms = await detail.edit_options(signed, program), forms_of(signed, tab.id)
     try:
@@ -133,7 +132,7 @@ async def add_comment(request: Request) -> Response:
     """POST /p/{slug}/risks/{riskId}/comments (live form): comment on the risk, or reply."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     target = detail.target(program, request.path_params["riskId"])
     answer = [detail.COMMENTS, detail.HISTORY]
     return await shared_detail.create_comment(tab, forms_of(signed, tab.id), target, form, answer)
@@ -143,7 +142,7 @@ async def edit_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     url = detail.url_of(program, request.path_params["riskId"])
     comment_id, forms = request.path_params["commentId"], forms_of(signed, tab.id)
     answer = [detail.COMMENTS, detail.HISTORY]
@@ -154,7 +153,7 @@ async def delete_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/delete (live form): delete your own comment."""
     _, _, _, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     answer = [detail.COMMENTS, detail.HISTORY]
     return await shared_detail.delete_comment(tab, request.path_params["commentId"], answer)
 

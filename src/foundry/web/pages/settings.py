@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
-from foundry.web.live import Tab
+from foundry.web.context import program_by_slug, program_post, signed_in
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import settings
 from foundry.web.ui.shell import page
-
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
-
-
-async def _posted(request: Request) -> tuple[Signed, FormData, dict[str, Any], Tab | None]:
-    """A live-form post's session, form, program (by the URL's slug) and tab."""
-    signed = await signed_in(request)
-    form = await checked_form(request, signed)
-    program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, form, program, signed.tabs.get(str(form.get("tab", "")))
 
 
 async def settings_page(request: Request) -> Response:
@@ -41,9 +27,9 @@ async def settings_page(request: Request) -> Response:
 
 async def update_details(request: Request) -> Response:
     """POST /p/{slug}/settings (live form): change the program's details."""
-    signed, form, program, tab = await _posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")).strip() for k in settings.DETAIL_FIELDS}
     args: dict[str, object] = {
         k: val for k, val in values.items() if val or k in settings.TEXT_FIELDS
@@ -61,9 +47,9 @@ async def update_details(request: Request) -> Response:
 
 async def set_status(request: Request) -> Response:
     """POST /p/{slug}/settings/status (live form): move the program to another status."""
-    signed, form, program, tab = await _posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     status = str(form.get("status", ""))
     try:
         await tab.client.mutation(
@@ -89,9 +75,9 @@ async def team_page(request: Request) -> Response:
 
 async def add_member(request: Request) -> Response:
     """POST /p/{slug}/settings/team (live form): add someone to the team, or change their role."""
-    signed, form, program, tab = await _posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")) for k in ("userId", "role")}
     try:
         await tab.client.mutation("team:add", {"programId": program["_id"], **values})
@@ -107,9 +93,9 @@ async def add_member(request: Request) -> Response:
 
 async def remove_member(request: Request) -> Response:
     """POST /p/{slug}/settings/team/remove (live form): take someone off the team."""
-    _, form, _, tab = await _posted(request)
+    _, form, _, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     member_id = str(form.get("teamMemberId", ""))
     try:
         await tab.client.mutation("team:remove", {"teamMemberId": member_id})

@@ -16,7 +16,6 @@ from foundry.web.live_forms import FormContext
 from foundry.web.ui import skills
 from foundry.web.ui.shell import page
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 NOT_FOUND = "Not found, or you do not have access to it."
 
 
@@ -39,7 +38,7 @@ async def fork_template(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     key, name = str(form.get("templateKey", "")), str(form.get("name", "")).strip()
     args = {"programId": program["_id"], "templateKey": key, **({"name": name} if name else {})}
     try:
@@ -74,7 +73,7 @@ async def save_content(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     skill_id = request.path_params["skillId"]
     values = {k: str(form.get(k, "")) for k in ("content", "message", "expectedVersion")}
     forms = FormContext(signed.session.csrf, tab.id)

@@ -4,41 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import (
+    Signed,
+    program_by_slug,
+    program_post,
+    program_workstreams,
+    signed_in,
+)
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import sprints
 from foundry.web.ui.shell import page
-
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
-
-
-async def posted(request: Request) -> tuple[Signed, FormData, dict[str, Any], Tab | None]:
-    """A live form's session, fields, program and the tab it was posted from."""
-    signed = await signed_in(request)
-    form = await checked_form(request, signed)
-    program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, form, program, signed.tabs.get(str(form.get("tab", "")))
-
-
-async def workstreams_of(signed: Signed, program: dict[str, Any]) -> list[dict[str, Any]]:
-    """The program's workstreams in display order."""
-    listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
-    return list(listing["page"])
 
 
 async def sprints_page(request: Request) -> Response:
     """GET /p/{slug}/sprints: the plan-a-sprint form and every workstream's sprints, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    workstreams = await workstreams_of(signed, program)
+    workstreams = await program_workstreams(signed, program)
     forms = FormContext(signed.session.csrf)
     tab, _ = await signed.open_tab(program, [sprints.list_region(program, workstreams, forms)])
     forms.tab_id = tab.id
@@ -50,9 +39,9 @@ async def sprints_page(request: Request) -> Response:
 
 async def create_sprint(request: Request) -> Response:
     """POST /p/{slug}/sprints (live form): plan a workstream's next sprint."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = sprints.values_of(form)
     try:
         args = sprints.sprint_args(values)
@@ -73,7 +62,7 @@ async def refused_create(
         assert isinstance(error, FunctionError)
         field, message = live_forms.error_field(error.data), error.message
     forms = FormContext(signed.session.csrf, tab.id)
-    workstreams = await workstreams_of(signed, program)
+    workstreams = await program_workstreams(signed, program)
     return live_forms.form_answer(
         sprints.create_form(program, workstreams, forms, values, message, field)
     )
@@ -81,9 +70,9 @@ async def refused_create(
 
 async def set_status(request: Request) -> Response:
     """POST /p/{slug}/sprints/status (live form): start, complete, cancel or replan a sprint."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"sprintId": str(form.get("sprintId", "")), "status": str(form.get("status", ""))}
     try:
         await tab.client.mutation("sprints:set_status", args)
@@ -113,9 +102,9 @@ async def sprint_page(request: Request) -> Response:
 
 async def change_tasks(request: Request, path: str) -> Response:
     """Add a task to the sprint or take one out (`path` names the mutation)."""
-    signed, form, program, tab = await posted(request)
+    signed, form, program, tab = await program_post(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"sprintId": request.path_params["sprintId"], "taskIds": [str(form.get("taskId", ""))]}
     try:
         await tab.client.mutation(path, args)
