@@ -124,3 +124,31 @@ async def test_strangers_and_clients(app: Harness) -> None:
         await w.carl.mutation("subtasks:create", taskId=task, title="x")
     with pytest.raises(ForbiddenError):
         await w.carl.mutation("subtasks:set_status", subtaskId=s0, status="executing")
+
+
+async def test_set_done_ticks_off_and_reopens_by_hand(app: Harness) -> None:
+    w = await make_world(app)
+    task, (s0, s1) = await _with_subtasks(w, 2)
+    await w.bob.mutation("subtasks:set_done", subtaskId=s0, done=True)
+    await w.bob.mutation("subtasks:set_done", subtaskId=s0, done=True)  # no change
+    listed = await w.alice.query("subtasks:list", taskId=task)
+    assert [s["status"] for s in listed] == ["completed", "pending"]
+    assert (await _parent(w, task))["subtasksCompleted"] == 1
+    # A failed one ticked off stops counting as failed.
+    for status in ("executing", "failed"):
+        await w.alice.mutation("subtasks:set_status", subtaskId=s1, status=status)
+    await w.alice.mutation("subtasks:set_done", subtaskId=s1, done=True)
+    assert await _parent(w, task) == {
+        "hasSubtasks": True,
+        "subtaskCount": 2,
+        "subtasksCompleted": 2,
+        "subtasksFailed": 0,
+    }
+    await w.alice.mutation("subtasks:set_done", subtaskId=s0, done=False)
+    assert (await _parent(w, task))["subtasksCompleted"] == 1
+    # A running subtask is not ticked by hand; outsiders and clients cannot.
+    await w.alice.mutation("subtasks:set_status", subtaskId=s0, status="executing")
+    with pytest.raises(ArgumentError, match="executing"):
+        await w.alice.mutation("subtasks:set_done", subtaskId=s0, done=True)
+    with pytest.raises((ForbiddenError, NotFoundError)):
+        await w.mallory.mutation("subtasks:set_done", subtaskId=s1, done=False)

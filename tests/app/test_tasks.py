@@ -388,3 +388,28 @@ async def test_saved_views_are_personal(app: Harness) -> None:
     assert info.value.data["path"] == "workstreamId"
     await w.bob.mutation("task_views:remove_saved", viewId=view)
     assert await w.bob.query("task_views:list_saved", programId=w.program) == []
+
+
+async def test_get_names_references_and_edit_options_offer_choices(app: Harness) -> None:
+    w = await make_world(app)
+    other = await w.task("Other")
+    task_id = await w.task(
+        "Named",
+        assigneeId=w.bob.user_id,
+        workstreamId=w.workstream,
+        requirementId=w.requirement,
+        blockedBy=[other],
+    )
+    task = await w.bob.query("tasks:get", taskId=task_id)
+    assert task["assigneeName"] and task["workstream"]["shortCode"] == "WEB"
+    assert task["requirement"]["refId"] == "REQ-001" and "sprint" not in task
+    options = await w.bob.query("task_views:edit_options", taskId=task_id)
+    assert [t["_id"] for t in options["tasks"]] == [other]
+    assert w.bob.user_id in [a["_id"] for a in options["assignees"]]
+    assert [ws["_id"] for ws in options["workstreams"]] == [w.workstream]
+    found = await w.bob.query("task_views:requirement_by_ref", programId=w.program, refId="req-001")
+    assert found["_id"] == w.requirement
+    missing = await w.bob.query("task_views:requirement_by_ref", programId=w.program, refId="X")
+    assert missing is None
+    with pytest.raises((ForbiddenError, NotFoundError)):
+        await w.mallory.query("task_views:edit_options", taskId=task_id)

@@ -269,6 +269,37 @@ def set_status(
     )
 
 
+@mutation(args={"subtaskId": v.id("subtasks"), "done": v.boolean()})
+def set_done(ctx: MutationCtx, subtaskId: str, done: bool) -> None:
+    """Tick a subtask off by hand (completed) or reopen it (pending); a running one is refused.
+    Ticking an already completed one (or reopening a pending one) changes nothing."""
+    member, subtask, task = subtask_for_member(ctx, subtaskId, write=True)
+    before = subtask["status"]
+    if before in RUNNING:
+        raise ArgumentError(
+            f"subtaskId: the subtask is {before}; wait until it stops", {"path": "subtaskId"}
+        )
+    status = "completed" if done else "pending"
+    if status == before or (not done and before != "completed"):
+        return
+    ctx.db.patch(subtaskId, {"status": status, "errorMessage": None})
+    adjust_parent(
+        ctx,
+        task,
+        completed=(status == "completed") - (before == "completed"),
+        failed=-(before == "failed"),
+    )
+    _audit(
+        ctx,
+        member,
+        subtask,
+        "status_change",
+        f"Subtask {subtask['title']}: {before} → {status} (by hand)",
+        {"status": before},
+        {"status": status},
+    )
+
+
 @mutation(args={"subtaskId": v.id("subtasks")})
 def remove(ctx: MutationCtx, subtaskId: str) -> None:
     """Delete a subtask that is not running."""

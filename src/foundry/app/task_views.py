@@ -341,3 +341,66 @@ def remove_saved(ctx: MutationCtx, viewId: str) -> None:
         description=f"Deleted task view {view['name']}",
         before=view,
     )
+
+
+# --- task detail ---------------------------------------------------------------------------------
+
+
+@query(args={"taskId": v.id("tasks")})
+def edit_options(ctx: QueryCtx, taskId: str) -> Any:
+    """What a task's edit form offers (at most 200 of each): the program's team as `assignees`,
+    its `workstreams`, its open `sprints` (with their workstream) and the other `tasks` it may be
+    blocked by, each of `{_id, name}` or `{_id, title, status}`."""
+    _, task = get_for_member(ctx, "tasks", taskId)
+    org_id, program_id = task["orgId"], task["programId"]
+
+    def of(table: str, index: str, status: str | None = None) -> Query:
+        def prefix(q: Any) -> Any:
+            q = q.eq("orgId", org_id).eq("programId", program_id)
+            return q if status is None else q.eq("status", status)
+
+        return ctx.db.query(table).with_index(index, prefix)
+
+    workstreams = of("workstreams", "by_program").take(OPTIONS_MAX)
+    names = {w["_id"]: w["name"] for w in workstreams}
+    sprints = [
+        {
+            "_id": s["_id"],
+            "name": s["name"],
+            "status": s["status"],
+            "workstreamId": s["workstreamId"],
+        }
+        for status in ("active", "planning")
+        for s in of("sprints", "by_program_status", status).take(OPTIONS_MAX)
+    ]
+    team = of("teamMembers", "by_program_user").take(OPTIONS_MAX)
+    users = [ctx.db.get(row["userId"]) for row in team]
+    others = of("tasks", "by_program_status").order("desc").filter(lambda d: d["_id"] != taskId)
+    return {
+        "assignees": [{"_id": u["_id"], "name": u["name"]} for u in users if u is not None],
+        "workstreams": [{"_id": w["_id"], "name": w["name"]} for w in workstreams],
+        "sprints": [{**s, "workstreamName": names.get(s["workstreamId"], "")} for s in sprints],
+        "tasks": [
+            {"_id": t["_id"], "title": t["title"], "status": t["status"]}
+            for t in others.take(OPTIONS_MAX)
+        ],
+    }
+
+
+@query(args={"programId": v.id("programs"), "refId": v.string()})
+def requirement_by_ref(ctx: QueryCtx, programId: str, refId: str) -> Any:
+    """The program's requirement with this reference (`REQ-012`, any case) as `{_id, refId,
+    title}`, or None."""
+    _, program = get_program_for_member(ctx, programId)
+    ref = refId.strip().upper()
+    row = (
+        ctx.db.query("requirements")
+        .with_index(
+            "by_ref",
+            lambda q: q.eq("orgId", program["orgId"]).eq("programId", programId).eq("refId", ref),
+        )
+        .first()
+    )
+    return (
+        None if row is None else {"_id": row["_id"], "refId": row["refId"], "title": row["title"]}
+    )

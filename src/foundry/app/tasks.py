@@ -571,7 +571,8 @@ def create_from_requirements(ctx: MutationCtx, programId: str, requirementIds: l
 
 @query(args={"taskId": v.id("tasks")})
 def get(ctx: QueryCtx, taskId: str) -> Any:
-    """One task, with its blockers' titles and statuses and whether any is still open."""
+    """One task, with its blockers' titles and statuses and whether any is still open, and the
+    names of what it references (`assigneeName`, `workstream`, `sprint`, `requirement`)."""
     _, task, _ = task_for_member(ctx, taskId)
     blockers = []
     for blocker_id in task.get("blockedBy", ()):
@@ -580,4 +581,28 @@ def get(ctx: QueryCtx, taskId: str) -> Any:
             blockers.append(
                 {"_id": blocker_id, "title": blocker["title"], "status": blocker["status"]}
             )
-    return {**task, "blockers": blockers, "isBlocked": any(b["status"] != "done" for b in blockers)}
+    return {
+        **task,
+        **related(ctx, task),
+        "blockers": blockers,
+        "isBlocked": any(b["status"] != "done" for b in blockers),
+    }
+
+
+def related(ctx: QueryCtx, task: Mapping[str, Any]) -> dict[str, Any]:
+    """What a task's references name, for people: the assignee's name and brief workstream,
+    sprint and requirement rows (each left out when unset or gone)."""
+    out: dict[str, Any] = {}
+    assignee = ctx.db.get(task["assigneeId"]) if task.get("assigneeId") else None
+    if assignee is not None:
+        out["assigneeName"] = assignee.get("name") or assignee.get("email") or ""
+    briefs = {
+        "workstream": ("workstreamId", ("name", "shortCode")),
+        "sprint": ("sprintId", ("name", "status")),
+        "requirement": ("requirementId", ("refId", "title")),
+    }
+    for key, (field, names) in briefs.items():
+        doc = ctx.db.get(task[field]) if task.get(field) else None
+        if doc is not None:
+            out[key] = {"_id": doc["_id"], **{name: doc.get(name) for name in names}}
+    return out

@@ -1,23 +1,30 @@
-"""The tasks surface: the kanban board and the list (filters and saved views), moves, creation
-and task detail."""
+"""The tasks surface: the kanban board and the list (filters and saved views), moves, creation,
+and task detail (edit, status, blockers, subtasks, comments, history, delete)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Region, Tab
+from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui import tasks
+from foundry.web.ui.requirement_detail import FormContext
 from foundry.web.ui.shell import page, region
+from foundry.web.ui.tasks import detail
 
 EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
+BASE = "/p/{slug}/tasks/{taskId}"
+SUBTASK = BASE + "/subtasks/{subtaskId}"
 
 
 def _shell(signed: Signed, program: dict[str, Any], tab: Tab, *crumbs: tuple[str, str]) -> Any:
@@ -137,21 +144,17 @@ async def delete_view(request: Request) -> Response:
 
 
 async def task_page(request: Request) -> Response:
-    """GET /p/{slug}/tasks/{taskId}: the task's fields, criteria and subtasks, live."""
+    """GET /p/{slug}/tasks/{taskId}: the task with its edit form, status moves, blockers,
+    subtasks, comments, history and the sandbox HUD's place, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     task = await _task_in(signed, program, request.path_params["taskId"])
-    regions = [tasks.detail_region(program, task["_id"]), tasks.subtasks_region(task["_id"])]
-    tab, html = await signed.open_tab(program, regions)
-    content = (
-        tasks.STYLES
-        + region("task-detail", html["task-detail"], tab.ts)
-        + tasks.subtasks_heading()
-        + region("task-subtasks", html["task-subtasks"], tab.ts)
-        + tasks.sandbox_section()
-    )
-    crumb = ("Tasks", f"/p/{program['slug']}/tasks")
-    return HTMLResponse(page(task["title"], content, **_shell(signed, program, tab, crumb)))
+    forms, options = _forms(signed), await detail.edit_options(signed, task["_id"])
+    tab, _ = await signed.open_tab(program, detail.regions(program, task["_id"], forms))
+    forms.tab_id = tab.id
+    content = detail.body(tab, program, task["_id"], forms, options)
+    shell = detail.shell_of(signed.shell(), program, task, tab.id)
+    return HTMLResponse(page(task["title"], content, **shell))
 
 
 async def _task_in(signed: Signed, program: dict[str, Any], task_id: str) -> dict[str, Any]:
@@ -162,6 +165,199 @@ async def _task_in(signed: Signed, program: dict[str, Any], task_id: str) -> dic
     return dict(task)
 
 
+def _forms(signed: Signed, tab_id: str = "") -> FormContext:
+    """What the task page's forms post with (the user's own comments get edit and delete)."""
+    return FormContext(signed.session.csrf, tab_id, str(signed.session.user.get("_id", "")))
+
+
+@dataclass
+class Post:
+    """A task page's live-form post: who, where, what was sent and through which tab."""
+
+    signed: Signed
+    program: dict[str, Any]
+    form: FormData
+    tab: Tab
+    task_id: str
+
+    @property
+    def forms(self) -> FormContext:
+        """The page's form context for this tab."""
+        return _forms(self.signed, self.tab.id)
+
+
+async def _posted(request: Request) -> Post | None:
+    """The post, or None when its tab expired or shows another page."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    tab = signed.tabs.get(str(form.get("tab", "")))
+    task_id = request.path_params["taskId"]
+    if tab is None or not detail.shows(tab, task_id):
+        return None
+    return Post(signed, program, form, tab, task_id)
+
+
+async def _mutate(post: Post, path: str, args: dict[str, Any], answer: list[str]) -> Response:
+    """Run a mutation through the post's tab: the `answer` regions, or the refusal shown."""
+    try:
+        await post.tab.client.mutation(path, args)
+    except FunctionError as error:
+        return live_forms.form_answer(detail.notice(error.message))
+    return live_forms.regions_answer(post.tab, answer)
+
+
+async def edit_task(request: Request) -> Response:
+    """POST …/{taskId}/edit (live form): write the fields the user changed."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    options = await detail.edit_options(post.signed, post.task_id)
+    values, original, error = await detail.save(post.tab, post.program, post.task_id, post.form)
+    if error is not None:
+        field = detail.field_of(error)
+        args = (post.program, post.task_id, post.forms, options, values, original)
+        return live_forms.form_answer(detail.edit_form(*args, error.message, field))
+    fresh = detail.values_of(detail.current(post.tab))
+    html = detail.edit_form(post.program, post.task_id, post.forms, options, fresh)
+    return detail.with_form(post.tab, [detail.DETAIL, detail.HISTORY], html)
+
+
+async def move_status(request: Request) -> Response:
+    """POST …/{taskId}/status (live form): move the task to another status."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    args = {"taskId": post.task_id, "status": str(post.form.get("status", ""))}
+    return await _mutate(post, "tasks:set_status", args, [detail.DETAIL, detail.HISTORY])
+
+
+async def delete_task(request: Request) -> Response:
+    """POST …/{taskId}/delete (confirmed form): delete the task, then show the board."""
+    signed = await signed_in(request)
+    await checked_form(request, signed)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    task = await _task_in(signed, program, request.path_params["taskId"])
+    await (await signed.backend()).mutation("tasks:remove", {"taskId": task["_id"]})
+    return RedirectResponse(f"/p/{program['slug']}/tasks", status_code=303)
+
+
+async def add_blocker(request: Request) -> Response:
+    """POST …/{taskId}/blockers (live form): the task is blocked by one more task."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    chosen = str(post.form.get("blockerId", ""))
+    error = await detail.add_blocker(post.tab, post.task_id, chosen)
+    if error is not None:
+        options = await detail.edit_options(post.signed, post.task_id)
+        args = (post.program, post.task_id, post.forms, options)
+        return live_forms.form_answer(detail.blocker_form(*args, error.message, chosen))
+    return live_forms.regions_answer(post.tab, [detail.DETAIL, detail.HISTORY])
+
+
+async def remove_blocker(request: Request) -> Response:
+    """POST …/{taskId}/blockers/remove (live form): the task is no longer blocked by one task."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    gone = str(post.form.get("blockerId", ""))
+    rest = [b for b in detail.current(post.tab).get("blockedBy", []) if b != gone]
+    args = {"taskId": post.task_id, **({"blockedBy": rest} if rest else {"clear": ["blockedBy"]})}
+    return await _mutate(post, "tasks:update", args, [detail.DETAIL, detail.HISTORY])
+
+
+async def add_subtask(request: Request) -> Response:
+    """POST …/{taskId}/subtasks (live form): append a subtask."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    title = str(post.form.get("title", "")).strip()
+    try:
+        await post.tab.client.mutation("subtasks:create", {"taskId": post.task_id, "title": title})
+    except FunctionError as error:
+        html = detail.subtask_form(post.program, post.task_id, post.forms, error.message, title)
+        return live_forms.form_answer(html)
+    return live_forms.regions_answer(post.tab, [detail.SUBTASKS, detail.DETAIL])
+
+
+async def tick_subtask(request: Request) -> Response:
+    """POST …/subtasks/{subtaskId}/done (live form): tick a subtask off, or reopen it."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    done = post.form.get("done") == "1"
+    args = {"subtaskId": request.path_params["subtaskId"], "done": done}
+    return await _mutate(post, "subtasks:set_done", args, [detail.SUBTASKS, detail.DETAIL])
+
+
+async def rename_subtask(request: Request) -> Response:
+    """POST …/subtasks/{subtaskId}/edit (live form): change a subtask's title."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    subtask_id, title = request.path_params["subtaskId"], str(post.form.get("title", "")).strip()
+    args = {"subtaskId": subtask_id, "title": title}
+    return await _mutate(post, "subtasks:update", args, [detail.SUBTASKS])
+
+
+async def move_subtask(request: Request) -> Response:
+    """POST …/subtasks/{subtaskId}/move (live form): one place up (step -1) or down (step 1)."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    step = -1 if post.form.get("step") == "-1" else 1
+    subtasks = detail.current_subtasks(post.tab)
+    order = detail.reordered(subtasks, request.path_params["subtaskId"], step)
+    if order is None:
+        return live_forms.regions_answer(post.tab, [detail.SUBTASKS])
+    args = {"taskId": post.task_id, "subtaskIds": order}
+    return await _mutate(post, "subtasks:reorder", args, [detail.SUBTASKS, detail.HISTORY])
+
+
+async def remove_subtask(request: Request) -> Response:
+    """POST …/subtasks/{subtaskId}/delete (live form): remove a subtask."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    args = {"subtaskId": request.path_params["subtaskId"]}
+    return await _mutate(post, "subtasks:remove", args, [detail.SUBTASKS, detail.DETAIL])
+
+
+COMMENT_ANSWER = [detail.COMMENTS]
+
+
+async def add_comment(request: Request) -> Response:
+    """POST …/{taskId}/comments (live form): comment on the task, or reply."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    target = detail.target(post.program, post.task_id)
+    return await shared_detail.create_comment(
+        post.tab, post.forms, target, post.form, COMMENT_ANSWER
+    )
+
+
+async def edit_comment(request: Request) -> Response:
+    """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    url, comment_id = detail.url_of(post.program, post.task_id), request.path_params["commentId"]
+    return await shared_detail.update_comment(
+        post.tab, post.forms, url, comment_id, post.form, COMMENT_ANSWER
+    )
+
+
+async def delete_comment(request: Request) -> Response:
+    """POST …/comments/{commentId}/delete (live form): delete your own comment."""
+    post = await _posted(request)
+    if post is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    comment_id = request.path_params["commentId"]
+    return await shared_detail.delete_comment(post.tab, comment_id, COMMENT_ANSWER)
+
+
 ROUTES = [
     Route("/p/{slug}/tasks", board_page, methods=["GET"]),
     Route("/p/{slug}/tasks", create_task, methods=["POST"]),
@@ -169,5 +365,18 @@ ROUTES = [
     Route("/p/{slug}/tasks/list", list_page, methods=["GET"]),
     Route("/p/{slug}/tasks/views", save_view, methods=["POST"]),
     Route("/p/{slug}/tasks/views/delete", delete_view, methods=["POST"]),
-    Route("/p/{slug}/tasks/{taskId}", task_page, methods=["GET"]),
+    Route(BASE, task_page, methods=["GET"]),
+    Route(f"{BASE}/edit", edit_task, methods=["POST"]),
+    Route(f"{BASE}/status", move_status, methods=["POST"]),
+    Route(f"{BASE}/delete", delete_task, methods=["POST"]),
+    Route(f"{BASE}/blockers", add_blocker, methods=["POST"]),
+    Route(f"{BASE}/blockers/remove", remove_blocker, methods=["POST"]),
+    Route(f"{BASE}/subtasks", add_subtask, methods=["POST"]),
+    Route(f"{SUBTASK}/done", tick_subtask, methods=["POST"]),
+    Route(f"{SUBTASK}/edit", rename_subtask, methods=["POST"]),
+    Route(f"{SUBTASK}/move", move_subtask, methods=["POST"]),
+    Route(f"{SUBTASK}/delete", remove_subtask, methods=["POST"]),
+    Route(f"{BASE}/comments", add_comment, methods=["POST"]),
+    Route(f"{BASE}/comments/{{commentId}}/edit", edit_comment, methods=["POST"]),
+    Route(f"{BASE}/comments/{{commentId}}/delete", delete_comment, methods=["POST"]),
 ]

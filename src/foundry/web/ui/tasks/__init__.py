@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -214,43 +213,9 @@ def create_form(
     )
 
 
-def detail_region(program: Mapping[str, Any], task_id: str) -> Region:
-    """A task's fields, acceptance criteria and blockers, live."""
-    return Region(
-        "task-detail",
-        "tasks:get",
-        {"taskId": task_id},
-        lambda value: render(
-            "tasks/detail.html", task=value, program=program, labels=LABELS, due=_day(value)
-        ),
-    )
-
-
-def _day(task: Mapping[str, Any]) -> str | None:
-    due = task.get("dueDate")
-    if due is None:
-        return None
-    return datetime.fromtimestamp(due / 1000, UTC).strftime("%Y-%m-%d")
-
-
-def subtasks_region(task_id: str) -> Region:
-    """A task's subtasks in execution order, live."""
-    return Region(
-        "task-subtasks",
-        "subtasks:list",
-        {"taskId": task_id},
-        lambda value: render("tasks/subtasks.html", subtasks=value),
-    )
-
-
 def tabs_nav(program: Mapping[str, Any], current: str, filters: Mapping[str, str]) -> str:
     """The links between the board and the list (keeping the filters)."""
     return render("tasks/nav.html", program=program, current=current, qs=query_string(filters))
-
-
-def sandbox_section() -> str:
-    """The clearly marked place where the coding sandbox's HUD will appear."""
-    return render("tasks/sandbox.html")
 
 
 def refused_move(tab: Tab, slug: str, csrf: str, task_id: str, message: str) -> dict[str, Any]:
@@ -297,8 +262,3 @@ def save_form_again(
     """The save form's inside once more, with the backend's error and the typed name."""
     filters, layout = args["filters"], args["layout"]
     return save_form(program, csrf, tab_id, filters, layout, error, args["name"], inside=True)
-
-
-def subtasks_heading() -> Markup:
-    """The heading above the live subtask list."""
-    return Markup('<h2 id="subtasks-h">Subtasks</h2>')
