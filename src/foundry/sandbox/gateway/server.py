@@ -16,7 +16,10 @@ STARTUP_TIMEOUT_S = 10.0
 async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[str]:
     """Run `app` with uvicorn in this event loop until the block ends; yields its base URL
     (with the port the kernel picked when `port` is 0)."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # No logging configuration of its own: it would silence the worker's server in this process.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     loop = asyncio.get_running_loop()
