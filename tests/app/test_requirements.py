@@ -208,3 +208,51 @@ async def test_bulk_refuses_other_programs_strangers_and_clients(app: Harness) -
     ):
         with pytest.raises(NotFoundError):
             await call
+
+
+async def test_add_and_remove_a_dependency_by_reference(app: Harness) -> None:
+    alice, _, program = await setup_program(app)
+    first = await new_req(alice, program, "Catalog")
+    second = await new_req(alice, program, "Search")
+    third = await new_req(alice, program, "Facets", dependencies=[second])
+    assert await alice.mutation("requirements:add_dependency", requirementId=second, refId="req-1")
+    detail = await alice.query("requirements:get", requirementId=second)
+    assert detail["dependencies"] == [first]
+    # "3", "REQ-003" and "req-003" name the same requirement: third depends on second already,
+    # so second depending on third is a cycle, refused beside the reference.
+    with pytest.raises(ArgumentError, match="REQ-003: these dependencies would form a cycle") as e:
+        await alice.mutation("requirements:add_dependency", requirementId=second, refId="3")
+    assert e.value.data["path"] == "refId"
+    for ref, reason in [
+        ("REQ-002", "cannot depend on itself"),
+        ("REQ-001", "already depends on REQ-001"),
+        ("REQ-404", "no requirement 'REQ-404'"),
+        ("  ", "no requirement"),
+    ]:
+        with pytest.raises(ArgumentError, match=reason):
+            await alice.mutation("requirements:add_dependency", requirementId=second, refId=ref)
+    await alice.mutation("requirements:remove_dependency", requirementId=second, dependsOnId=first)
+    detail = await alice.query("requirements:get", requirementId=second)
+    assert "dependencies" not in detail and detail["dependencyDetails"] == []
+    assert (await alice.query("requirements:get", requirementId=first))["dependents"] == []
+    assert (await alice.query("requirements:get", requirementId=third))["dependencies"] == [second]
+    with pytest.raises(ArgumentError, match="does not depend"):
+        await alice.mutation(
+            "requirements:remove_dependency", requirementId=second, dependsOnId=first
+        )
+    rows = await trail(alice, program)
+    assert sum(r["description"] == "REQ-002: Updated requirement Search" for r in rows) == 2
+
+
+async def test_dependencies_of_another_program_or_organisation_are_out_of_reach(
+    app: Harness,
+) -> None:
+    alice, org, program = await setup_program(app)
+    other = await alice.mutation("programs:create", orgId=org, name="Other", clientName="O")
+    mine = await new_req(alice, program, "Mine")
+    await new_req(alice, other, "Theirs")  # REQ-001 of the other program
+    with pytest.raises(ArgumentError, match="no requirement 'REQ-002'"):
+        await alice.mutation("requirements:add_dependency", requirementId=mine, refId="REQ-002")
+    mallory, _, _ = await setup_program(app, "Evil")
+    with pytest.raises((NotFoundError, ForbiddenError)):
+        await mallory.mutation("requirements:add_dependency", requirementId=mine, refId="REQ-001")

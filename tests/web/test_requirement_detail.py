@@ -259,3 +259,154 @@ def test_oversized_and_empty_files_are_refused_and_nothing_is_written(
         page = client.query("evidence:list", {"requirementId": req_id, "numItems": 10})
     assert page["page"] == []
     assert demo.goto(url(stack, req_id) + "/evidence/nonsense").status == 404  # type: ignore[union-attr]
+
+
+def other_requirement(stack: Stack, title: str, **fields: Any) -> tuple[str, str]:
+    """Another requirement of the demo program: (id, refId)."""
+    client, program, _ = backend(stack)
+    with client:
+        req_id = client.mutation(
+            "requirements:create",
+            {
+                "programId": program["_id"],
+                "title": title,
+                "priority": "should_have",
+                "fitGap": "config",
+                **fields,
+            },
+        )
+        ref = client.query("requirements:get", {"requirementId": req_id})["refId"]
+    return str(req_id), str(ref)
+
+
+def test_edit_keeps_input_on_a_refusal_then_saves_live_and_clears(
+    browser: Browser, stack: Stack
+) -> None:
+    req_id, _ = new_requirement(stack)
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(url(stack, req_id))
+    theirs.goto(url(stack, req_id))
+    theirs.evaluate("window.notReloaded = true")
+    form = mine.locator("form.req-edit")
+    marker = secrets.token_hex(3)
+    form.get_by_label("Description").fill(f"Checkout must take cards {marker}")
+    form.get_by_label("Batch").fill("Wave 2")
+    form.get_by_label("Effort").select_option("high")
+    form.get_by_label("Delivery phase").select_option("phase_2")
+    form.get_by_label("Title").fill("   ")  # passes `required`, refused by the backend
+    form.get_by_role("button", name="Save changes").click()
+    error = form.locator("#req-edit-title-error")
+    expect(error).to_contain_text("title must not be empty", timeout=5000)
+    expect(form.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
+    expect(form.get_by_label("Description")).to_have_value(f"Checkout must take cards {marker}")
+    expect(form.get_by_label("Batch")).to_have_value("Wave 2")
+    screenshot(mine, "requirement-edit-refused")
+    form.get_by_label("Title").fill(f"Card checkout {marker}")
+    form.get_by_label("Priority").select_option("nice_to_have")
+    form.get_by_role("button", name="Save changes").click()
+    their_fields = theirs.locator("[data-region=requirement-detail]")
+    expect(their_fields).to_contain_text(f"Card checkout {marker}", timeout=5000)
+    expect(their_fields).to_contain_text("Wave 2")
+    expect(their_fields).to_contain_text("phase_2")
+    expect(form.locator(".field-error")).to_have_count(0)
+    # Their edit form was filled at page load and live pushes leave it alone.
+    expect(theirs.locator("#req-edit-batch")).to_have_value("")
+    # Clear the batch: blank means "remove".
+    form.get_by_label("Batch").fill("")
+    form.get_by_role("button", name="Save changes").click()
+    expect(their_fields.locator("dd", has_text="Wave 2")).to_have_count(0, timeout=5000)
+    client, _, _ = backend(stack)
+    with client:
+        req = client.query("requirements:get", {"requirementId": req_id})
+    assert "batch" not in req and req["priority"] == "nice_to_have"
+    assert req["effortEstimate"] == "high" and req["title"] == f"Card checkout {marker}"
+    expect(theirs.locator("[data-region=requirement-history]")).to_contain_text(
+        "Updated requirement"
+    )
+    assert theirs.evaluate("window.notReloaded") is True
+    first.close()
+    second.close()
+
+
+def test_dependencies_added_by_reference_removed_and_a_cycle_refused(
+    browser: Browser, stack: Stack
+) -> None:
+    req_id, _ = new_requirement(stack)
+    base_id, base_ref = other_requirement(stack, f"Base {secrets.token_hex(3)}")
+    _, top_ref = other_requirement(stack, f"Top {secrets.token_hex(3)}", dependencies=[req_id])
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(url(stack, req_id))
+    theirs.goto(url(stack, req_id))
+    form = mine.locator("form.req-dep-add")
+    # The list to pick from offers the program's requirements.
+    assert mine.locator("#req-dep-options option[value='REQ-001']").count() == 1
+    form.get_by_label("Depends on").fill(base_ref.lower())
+    form.get_by_role("button", name="Add dependency").click()
+    their_deps = theirs.locator("[data-region=requirement-detail] [data-dependency]")
+    expect(their_deps.filter(has_text=base_ref)).to_have_count(1, timeout=5000)
+    expect(form.get_by_label("Depends on")).to_have_value("")
+    # Top depends on this requirement, so depending on Top would be a cycle.
+    form.get_by_label("Depends on").fill(top_ref)
+    form.get_by_role("button", name="Add dependency").click()
+    expect(form.locator("#req-dep-error")).to_contain_text("would form a cycle", timeout=5000)
+    expect(form.get_by_label("Depends on")).to_have_value(top_ref)
+    screenshot(mine, "requirement-dependency-cycle")
+    form.get_by_label("Depends on").fill("REQ-99999")
+    form.get_by_role("button", name="Add dependency").click()
+    expect(form.locator("#req-dep-error")).to_contain_text("no requirement", timeout=5000)
+    mine.get_by_role("button", name=f"Remove the dependency on {base_ref}").click()
+    expect(their_deps).to_have_count(0, timeout=5000)
+    expect(theirs.locator("[data-region=requirement-detail]")).to_contain_text("No dependencies")
+    client, _, _ = backend(stack)
+    with client:
+        assert client.query("requirements:get", {"requirementId": base_id})["dependents"] == []
+    first.close()
+    second.close()
+
+
+def test_delete_is_refused_while_it_has_tasks_then_returns_to_the_table(
+    demo: Page, stack: Stack
+) -> None:
+    req_id, title = new_requirement(stack)
+    client, program, _ = backend(stack)
+    with client:
+        ref = client.query("requirements:get", {"requirementId": req_id})["refId"]
+        task = client.mutation(
+            "tasks:create",
+            {"programId": program["_id"], "title": f"Build {title}", "requirementId": req_id},
+        )
+    demo.goto(url(stack, req_id))
+    demo.locator("summary", has_text=f"Delete {ref}").click()
+    confirm = demo.get_by_role("button", name=f"Delete {ref} permanently")
+    confirm.click()
+    expect(demo.locator(".req-delete .field-error")).to_contain_text(
+        "still has tasks", timeout=5000
+    )
+    screenshot(demo, "requirement-delete-refused")
+    client, _, _ = backend(stack)
+    with client:
+        client.mutation("tasks:remove", {"taskId": task})
+    confirm.click()
+    demo.wait_for_url(f"**/p/{SLUG}/requirements", timeout=10_000)
+    assert demo.goto(url(stack, req_id)).status == 404  # type: ignore[union-attr]
+
+
+def test_refused_forms_and_the_open_delete_step_pass_axe(demo: Page, stack: Stack) -> None:
+    req_id, _ = new_requirement(stack)
+    demo.goto(url(stack, req_id))
+    form = demo.locator("form.req-edit")
+    form.get_by_label("Title").fill("   ")
+    form.get_by_role("button", name="Save changes").click()
+    expect(form.locator("#req-edit-title-error")).to_be_visible(timeout=5000)
+    deps = demo.locator("form.req-dep-add")
+    deps.get_by_label("Depends on").fill("REQ-99999")
+    deps.get_by_role("button", name="Add dependency").click()
+    expect(deps.locator("#req-dep-error")).to_be_visible(timeout=5000)
+    demo.locator(".req-delete summary").click()
+    demo.add_script_tag(url=stack.web_url + "/assets/axe-core/axe.min.js")
+    result = demo.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    screenshot(demo, "requirement-edit-forms")

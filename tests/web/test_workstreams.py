@@ -139,3 +139,125 @@ def test_workstream_pages_fit_a_phone(browser: Browser, stack: Stack, path: str)
     assert width <= 400, f"{path} scrolls sideways on a phone ({width}px)"
     screenshot(page, "workstreams-phone" if path == WORKSTREAMS else "workstream-detail-phone")
     context.close()
+
+
+def fresh_code() -> str:
+    """A short code no other test uses."""
+    return "N" + secrets.token_hex(2).upper()
+
+
+def test_create_refuses_a_duplicate_code_beside_the_field_then_adds_live(
+    browser: Browser, stack: Stack
+) -> None:
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(stack.web_url + WORKSTREAMS)
+    theirs.goto(stack.web_url + WORKSTREAMS)
+    theirs.evaluate("window.notReloaded = true")
+    form = mine.locator("form[aria-label='Add a workstream']")
+    code = fresh_code()
+    form.get_by_label("Name").fill(f"Payments {code}")
+    form.get_by_label("Short code").fill("ws1")  # taken by the demo's first workstream
+    form.get_by_label("Description").fill("Cards and wallets")
+    form.get_by_label("Sprint cadence (days)").fill("14")
+    form.get_by_role("button", name="Add workstream").click()
+    expect(form.locator("#ws-new-shortCode-error")).to_contain_text("already used", timeout=5000)
+    expect(form.get_by_label("Short code")).to_have_attribute("aria-invalid", "true")
+    expect(form.get_by_label("Name")).to_have_value(f"Payments {code}")
+    expect(form.get_by_label("Description")).to_have_value("Cards and wallets")
+    screenshot(mine, "workstream-create-refused")
+    form.get_by_label("Short code").fill(code)
+    form.get_by_role("button", name="Add workstream").click()
+    expect(theirs.locator(f"[data-workstream={code}]")).to_contain_text(
+        f"Payments {code}", timeout=5000
+    )
+    expect(mine.locator(f"[data-workstream={code}]")).to_be_visible()
+    expect(form.get_by_label("Name")).to_have_value("")
+    expect(form.locator(".field-error")).to_have_count(0)
+    client, program = backend(stack)
+    with client:
+        listing = client.query("workstreams:list", {"programId": program["_id"], "numItems": 100})
+    ws = next(w for w in listing["page"] if w["shortCode"] == code)
+    assert ws["sprintCadence"] == 14 and ws["description"] == "Cards and wallets"
+    assert theirs.evaluate("window.notReloaded") is True
+    first.close()
+    second.close()
+
+
+def test_edit_live_clears_and_a_new_code_moves_the_page(browser: Browser, stack: Stack) -> None:
+    code = new_workstream(stack)
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(stack.web_url + f"{WORKSTREAMS}/{code}")
+    theirs.goto(stack.web_url + WORKSTREAMS)
+    form = mine.locator("form[aria-label='Edit the workstream']")
+    form.get_by_label("Sprint cadence (days)").fill("500")
+    form.get_by_label("Description").fill("Tills and receipts")
+    form.get_by_role("button", name="Save changes").click()
+    expect(form.locator("#ws-edit-sprintCadence-error")).to_contain_text("1-90", timeout=5000)
+    expect(form.get_by_label("Description")).to_have_value("Tills and receipts")
+    form.get_by_label("Sprint cadence (days)").fill("")  # cleared
+    form.get_by_label("Name").fill(f"Stores {code}")
+    form.get_by_role("button", name="Save changes").click()
+    expect(mine.locator("[data-region=workstream-summary]")).to_contain_text(
+        "Tills and receipts", timeout=5000
+    )
+    expect(theirs.locator(f"[data-workstream={code}]")).to_contain_text(
+        f"Stores {code}", timeout=5000
+    )
+    new = fresh_code()
+    form.get_by_label("Short code").fill(new.lower())
+    form.get_by_role("button", name="Save changes").click()
+    mine.wait_for_url(f"**{WORKSTREAMS}/{new}", timeout=10_000)
+    expect(mine.locator("[data-region=workstream-summary]")).to_contain_text(new)
+    expect(theirs.locator(f"[data-workstream={new}]")).to_be_visible(timeout=5000)
+    client, program = backend(stack)
+    with client:
+        listing = client.query("workstreams:list", {"programId": program["_id"], "numItems": 100})
+    ws = next(w for w in listing["page"] if w["shortCode"] == new)
+    assert "sprintCadence" not in ws and ws["name"] == f"Stores {code}"
+    screenshot(mine, "workstream-edit")
+    first.close()
+    second.close()
+
+
+def test_delete_is_refused_while_used_then_confirmed(browser: Browser, stack: Stack) -> None:
+    code = new_workstream(stack)
+    client, program = backend(stack)
+    with client:
+        listing = client.query("workstreams:list", {"programId": program["_id"], "numItems": 100})
+        ws_id = next(w["_id"] for w in listing["page"] if w["shortCode"] == code)
+        req = client.mutation(
+            "requirements:create",
+            {"programId": program["_id"], "title": f"Uses {code}", "priority": "must_have",
+             "fitGap": "native", "workstreamId": ws_id},
+        )  # fmt: skip
+    first, second = browser.new_context(), browser.new_context()
+    mine, theirs = sign_in(first, stack), sign_in(second, stack)
+    mine.goto(stack.web_url + f"{WORKSTREAMS}/{code}")
+    theirs.goto(stack.web_url + WORKSTREAMS)
+    mine.locator("summary", has_text=f"Delete {code}").click()
+    confirm = mine.get_by_role("button", name=f"Delete {code} permanently")
+    confirm.click()
+    expect(mine.locator(".ws-delete .field-error")).to_contain_text("requirements", timeout=5000)
+    screenshot(mine, "workstream-delete-refused")
+    client, _ = backend(stack)
+    with client:
+        client.mutation("requirements:remove", {"requirementId": req})
+    confirm.click()
+    mine.wait_for_url(f"**{WORKSTREAMS}", timeout=10_000)
+    expect(theirs.locator(f"[data-workstream={code}]")).to_have_count(0, timeout=5000)
+    expect(mine.locator(f"[data-workstream={code}]")).to_have_count(0)
+    first.close()
+    second.close()
+
+
+def test_a_refused_create_form_passes_axe(demo: Page, stack: Stack) -> None:
+    demo.goto(stack.web_url + WORKSTREAMS)
+    form = demo.locator("form[aria-label='Add a workstream']")
+    form.get_by_label("Name").fill("Duplicate")
+    form.get_by_label("Short code").fill("WS1")
+    form.get_by_role("button", name="Add workstream").click()
+    expect(form.locator("#ws-new-shortCode-error")).to_be_visible(timeout=5000)
+    assert axe_violations(demo, stack) == []
+    screenshot(demo, "workstreams-create-form")

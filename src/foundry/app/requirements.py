@@ -383,6 +383,53 @@ def remove(ctx: MutationCtx, requirementId: str) -> None:
     do_delete_requirement(ctx, member, req)
 
 
+def normal_ref(text: str) -> str:
+    """A typed reference in the program's form: "req-7", "7" and "REQ-007" are all REQ-007."""
+    raw = text.strip().upper()
+    digits = raw.removeprefix("REQ-").removeprefix("REQ")
+    return format_ref(int(digits)) if digits.isdigit() else raw
+
+
+@mutation(args={"requirementId": v.id("requirements"), "refId": v.string()})
+def add_dependency(ctx: MutationCtx, requirementId: str, refId: str) -> str:
+    """Make the requirement depend on the program's requirement `refId` (e.g. "REQ-007");
+    refuses an unknown reference, itself and a cycle. Returns the dependency's id."""
+    member, req = get_for_member(ctx, "requirements", requirementId, write=True)
+    _, program = get_program_for_member(ctx, req["programId"])
+    ref = normal_ref(refId[:40])
+    target = find_by_ref(ctx, program, ref) if ref else None
+    if target is None:
+        raise ArgumentError(f"no requirement {ref or refId!r} in this program", {"path": "refId"})
+    current = builtins.list(req.get("dependencies") or ())
+    if target["_id"] in current:
+        raise ArgumentError(f"{req['refId']} already depends on {ref}", {"path": "refId"})
+    if len(current) >= MAX_DEPENDENCIES:
+        raise ArgumentError(
+            f"a requirement has at most {MAX_DEPENDENCIES} dependencies", {"path": "refId"}
+        )
+    try:
+        wanted = check_dependencies(ctx, program, requirementId, [*current, target["_id"]])
+    except ArgumentError as error:
+        raise ArgumentError(f"{ref}: {error.message}", {"path": "refId"}) from None
+    changes = {"dependencies": wanted}
+    adjust(ctx, req["orgId"], req["programId"], do_update(ctx, member, req, changes))
+    return str(target["_id"])
+
+
+@mutation(args={"requirementId": v.id("requirements"), "dependsOnId": v.id("requirements")})
+def remove_dependency(ctx: MutationCtx, requirementId: str, dependsOnId: str) -> None:
+    """Stop the requirement depending on `dependsOnId` (refused if it does not)."""
+    member, req = get_for_member(ctx, "requirements", requirementId, write=True)
+    current = builtins.list(req.get("dependencies") or ())
+    if dependsOnId not in current:
+        raise ArgumentError(
+            f"{req['refId']} does not depend on that requirement", {"path": "dependsOnId"}
+        )
+    remaining = [d for d in current if d != dependsOnId]
+    changes = {"dependencies": remaining or None}
+    adjust(ctx, req["orgId"], req["programId"], do_update(ctx, member, req, changes))
+
+
 def brief(doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The few fields a linked requirement shows."""
     if doc is None:

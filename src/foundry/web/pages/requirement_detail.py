@@ -13,6 +13,7 @@ from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
 from foundry.web.ui import requirement_detail as detail
+from foundry.web.ui.requirement_detail import edit
 from foundry.web.ui.shell import page
 
 BASE = "/p/{slug}/r/{requirementId}"
@@ -26,15 +27,18 @@ async def requirement_of(signed: Signed, program: dict[str, Any], req_id: str) -
 
 
 async def requirement_page(request: Request) -> Response:
-    """GET /p/{slug}/r/{requirementId}: the requirement, comments, evidence and history, live."""
+    """GET /p/{slug}/r/{requirementId}: the requirement, its edit, dependency and delete forms,
+    comments, evidence and history, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     req = await requirement_of(signed, program, request.path_params["requirementId"])
     forms = detail.FormContext(signed.session.csrf, user_id=user_id(signed))
+    options = await edit.edit_options(signed, program)
     tab, _ = await signed.open_tab(program, detail.regions(program, req["_id"], forms))
     forms.tab_id = tab.id
     shell = detail.shell_of(signed.shell(), program, req, tab.id)
-    content = detail.body(tab, program, req["_id"], forms)
+    editing = edit.editing(program, req, forms, options)
+    content = detail.body(tab, program, req["_id"], forms, editing)
     return HTMLResponse(page(f"{req['refId']}: {req['title']}", content, **shell))
 
 
@@ -146,6 +150,73 @@ async def set_status(request: Request) -> Response:
     return live_forms.regions_answer(tab, [detail.REQUIREMENT, detail.HISTORY])
 
 
+async def edit_requirement(request: Request) -> Response:
+    """POST /p/{slug}/r/{requirementId}/edit (live form): change the requirement's fields."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    req_id, values = request.path_params["requirementId"], edit.values_from(form)
+    options, forms = await edit.edit_options(signed, program), forms_of(signed, tab)
+    try:
+        await tab.client.mutation("requirements:update", edit.update_args(req_id, values))
+    except FunctionError as error:
+        field = live_forms.error_field(error.data)
+        html = edit.edit_form(program, req_id, forms, options, values, error.message, field)
+        return live_forms.form_answer(html)
+    html = edit.edit_form(program, req_id, forms, options, values)
+    return edit.with_form(tab, [detail.REQUIREMENT, detail.HISTORY], html)
+
+
+async def add_dependency(request: Request) -> Response:
+    """POST /p/{slug}/r/{requirementId}/dependencies (live form): depend on a requirement,
+    named by its reference; an unknown one, itself or a cycle is refused beside the field."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    req = await requirement_of(signed, program, request.path_params["requirementId"])
+    ref, forms = str(form.get("refId", "")), forms_of(signed, tab)
+    options = await edit.edit_options(signed, program)
+    try:
+        args = {"requirementId": req["_id"], "refId": ref}
+        await tab.client.mutation("requirements:add_dependency", args)
+    except FunctionError as error:
+        html = edit.dependency_form(program, req, forms, options, ref, error.message)
+        return live_forms.form_answer(html)
+    html = edit.dependency_form(program, req, forms, options)
+    return edit.with_form(tab, [detail.REQUIREMENT, detail.HISTORY], html)
+
+
+async def remove_dependency(request: Request) -> Response:
+    """POST /p/{slug}/r/{requirementId}/dependencies/remove (live form): drop one dependency."""
+    _, _, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    args = {
+        "requirementId": request.path_params["requirementId"],
+        "dependsOnId": str(form.get("dependsOnId", "")),
+    }
+    try:
+        await tab.client.mutation("requirements:remove_dependency", args)
+    except FunctionError as error:
+        return live_forms.form_answer(detail.notice(error.message))
+    return live_forms.regions_answer(tab, [detail.REQUIREMENT, detail.HISTORY])
+
+
+async def delete_requirement(request: Request) -> Response:
+    """POST /p/{slug}/r/{requirementId}/delete (confirmed form): delete the requirement, then
+    go back to the table; refused (with the backend's reason) while it has tasks."""
+    signed, program, _, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    req = await requirement_of(signed, program, request.path_params["requirementId"])
+    try:
+        await tab.client.mutation("requirements:remove", {"requirementId": req["_id"]})
+    except FunctionError as error:
+        html = edit.delete_form(program, req, forms_of(signed, tab), error.message)
+        return live_forms.form_answer(html)
+    return edit.redirect_answer(f"/p/{program['slug']}/requirements")
+
+
 ROUTES = [
     Route("/p/{slug}/r/{requirementId}", requirement_page, methods=["GET"]),
     Route("/p/{slug}/r/{requirementId}/comments", add_comment, methods=["POST"]),
@@ -155,4 +226,8 @@ ROUTES = [
     Route(f"{BASE}/evidence", upload_evidence, methods=["POST"]),
     Route(f"{BASE}/evidence/{{evidenceId}}", download_evidence, methods=["GET"]),
     Route(f"{BASE}/evidence/{{evidenceId}}/delete", delete_evidence, methods=["POST"]),
+    Route(f"{BASE}/edit", edit_requirement, methods=["POST"]),
+    Route(f"{BASE}/dependencies", add_dependency, methods=["POST"]),
+    Route(f"{BASE}/dependencies/remove", remove_dependency, methods=["POST"]),
+    Route(f"{BASE}/delete", delete_requirement, methods=["POST"]),
 ]

@@ -1,41 +1,55 @@
-"""Workstreams: RAG cards that cycle in place, and a workstream's requirements and tasks."""
+"""Workstreams: RAG cards that cycle in place and a create form; a workstream's requirements,
+tasks and sprints with its edit form and delete step."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import checked_form, program_by_slug, signed_in
+from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.live import Tab
 from foundry.web.ui import workstreams
 from foundry.web.ui.shell import page
+from foundry.web.ui.workstreams import edit
+
+EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 
 
 async def workstreams_page(request: Request) -> Response:
-    """GET /p/{slug}/workstreams: every workstream's card, its status a button that cycles it."""
+    """GET /p/{slug}/workstreams: every workstream's card (its status a button that cycles it)
+    and the form that adds one."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    forms = workstreams.FormContext(signed.session.csrf)
+    forms, people = workstreams.FormContext(signed.session.csrf), await edit.leads(signed, program)
     tab, _ = await signed.open_tab(program, [workstreams.grid_region(program, forms)])
     forms.tab_id = tab.id
-    content = workstreams.cards_page(tab)
+    content = workstreams.cards_page(tab, edit.create_form(program, forms, people))
     shell = workstreams.shell_of(signed.shell(), program, tab.id)
     return HTMLResponse(page("Workstreams", content, **shell))
 
 
 async def workstream_page(request: Request) -> Response:
-    """GET /p/{slug}/workstreams/{shortCode}: status, pipeline, requirements and tasks, live."""
+    """GET /p/{slug}/workstreams/{shortCode}: status, pipeline, requirements, tasks and sprints,
+    live, with the edit form and the delete step."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
     ws = workstreams.find(listing["page"], request.path_params["shortCode"])
-    forms = workstreams.FormContext(signed.session.csrf)
+    forms, people = workstreams.FormContext(signed.session.csrf), await edit.leads(signed, program)
     tab, _ = await signed.open_tab(program, workstreams.detail_regions(program, ws, forms))
     forms.tab_id = tab.id
     shell = workstreams.shell_of(signed.shell(), program, tab.id, ws)
-    return HTMLResponse(page(ws["name"], workstreams.detail_page(tab), **shell))
+    editing = {
+        "edit": edit.edit_form(program, ws, forms, people),
+        "delete_form": edit.delete_form(program, ws, forms, step=True),
+    }
+    return HTMLResponse(page(ws["name"], workstreams.detail_page(tab, editing), **shell))
 
 
 async def cycle_status(request: Request) -> Response:
@@ -45,7 +59,7 @@ async def cycle_status(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer("<p role='alert'>This page expired; reload it.</p>", 409)
+        return live_forms.form_answer(EXPIRED, 409)
     ws_id = str(form.get("workstreamId", ""))
     try:
         await tab.client.mutation("workstreams:cycle_status", {"workstreamId": ws_id})
@@ -55,8 +69,89 @@ async def cycle_status(request: Request) -> Response:
     return live_forms.regions_answer(tab, [workstreams.GRID, workstreams.SUMMARY])
 
 
+async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Tab | None]:
+    """A workstream form's post: session, program, form and tab (None: the page expired)."""
+    signed = await signed_in(request)
+    form = await checked_form(request, signed)
+    program = await program_by_slug(signed, request.path_params["slug"])
+    return signed, program, form, signed.tabs.get(str(form.get("tab", "")))
+
+
+async def workstream_of(signed: Signed, program: dict[str, Any], code: str) -> dict[str, Any]:
+    """The program's workstream with short code `code` (a FunctionError, 404, if none)."""
+    listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
+    return workstreams.find(listing["page"], code)
+
+
+async def create_workstream(request: Request) -> Response:
+    """POST /p/{slug}/workstreams (live form): add a workstream; a refusal (a duplicate short
+    code, say) is shown beside its field with the input kept."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    values, forms = (
+        edit.values_from(form, edit.FIELDS),
+        workstreams.FormContext(signed.session.csrf, tab.id),
+    )
+    people = await edit.leads(signed, program)
+    try:
+        await tab.client.mutation("workstreams:create", edit.create_args(program["_id"], values))
+    except (FunctionError, edit.NotANumber) as error:
+        message, field = refusal(error)
+        return live_forms.form_answer(
+            edit.create_form(program, forms, people, values, message, field)
+        )
+    return edit.with_form(tab, [workstreams.GRID], edit.create_form(program, forms, people))
+
+
+def refusal(error: FunctionError | edit.NotANumber) -> tuple[str, str | None]:
+    """A refused form's message and the field it names."""
+    if isinstance(error, edit.NotANumber):
+        return str(error), error.field
+    return error.message, live_forms.error_field(error.data)
+
+
+async def edit_workstream(request: Request) -> Response:
+    """POST /p/{slug}/workstreams/{shortCode}/edit: change the workstream; a new short code
+    sends the browser to the page's new address."""
+    signed, program, form, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    ws = await workstream_of(signed, program, request.path_params["shortCode"])
+    values, forms = edit.values_from(form), workstreams.FormContext(signed.session.csrf, tab.id)
+    people = await edit.leads(signed, program)
+    try:
+        await tab.client.mutation("workstreams:update", edit.update_args(ws["_id"], values))
+    except (FunctionError, edit.NotANumber) as error:
+        message, field = refusal(error)
+        html = edit.edit_form(program, ws, forms, people, values, message, field)
+        return live_forms.form_answer(html)
+    if values["shortCode"] != ws["shortCode"]:
+        return edit.redirect_answer(edit.url_of(program, values["shortCode"]))
+    html = edit.edit_form(program, ws, forms, people, values)
+    return edit.with_form(tab, [workstreams.SUMMARY], html)
+
+
+async def delete_workstream(request: Request) -> Response:
+    """POST /p/{slug}/workstreams/{shortCode}/delete (confirmed): delete it and go back to the
+    cards; refused, with the backend's reason, while anything still uses it."""
+    signed, program, _, tab = await posted(request)
+    if tab is None:
+        return live_forms.form_answer(EXPIRED, 409)
+    ws = await workstream_of(signed, program, request.path_params["shortCode"])
+    try:
+        await tab.client.mutation("workstreams:remove", {"workstreamId": ws["_id"]})
+    except FunctionError as error:
+        forms = workstreams.FormContext(signed.session.csrf, tab.id)
+        return live_forms.form_answer(edit.delete_form(program, ws, forms, error.message))
+    return edit.redirect_answer(f"/p/{program['slug']}/workstreams")
+
+
 ROUTES = [
     Route("/p/{slug}/workstreams", workstreams_page, methods=["GET"]),
+    Route("/p/{slug}/workstreams", create_workstream, methods=["POST"]),
     Route("/p/{slug}/workstreams/status", cycle_status, methods=["POST"]),
+    Route("/p/{slug}/workstreams/{shortCode}/edit", edit_workstream, methods=["POST"]),
+    Route("/p/{slug}/workstreams/{shortCode}/delete", delete_workstream, methods=["POST"]),
     Route("/p/{slug}/workstreams/{shortCode}", workstream_page, methods=["GET"]),
 ]

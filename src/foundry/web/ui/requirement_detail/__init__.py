@@ -366,8 +366,15 @@ def status_form(
     )
 
 
-def body(tab: Tab, program: dict[str, Any], req_id: str, forms: FormContext) -> Markup:
-    """The page's body: the requirement, then comments, evidence and history."""
+def body(
+    tab: Tab,
+    program: dict[str, Any],
+    req_id: str,
+    forms: FormContext,
+    editing: dict[str, Markup] | None = None,
+) -> Markup:
+    """The page's body: the requirement (and its dependency form), the edit form, comments,
+    evidence, history and the delete step. `editing` holds the forms filled at page load."""
     return render(
         "requirement_detail/page.html",
         requirement=live(tab, REQUIREMENT),
@@ -376,6 +383,7 @@ def body(tab: Tab, program: dict[str, Any], req_id: str, forms: FormContext) -> 
         evidence=live(tab, EVIDENCE),
         evidence_form=evidence_form(program, req_id, forms),
         history=live(tab, HISTORY),
+        **(editing or {}),
     )
 
 

@@ -161,19 +161,23 @@ def live(tab: Tab, name: str) -> Markup:
     return region(name, render_now(tab, name), tab.ts)
 
 
-def cards_page(tab: Tab) -> str:
-    """The workstreams page's body."""
-    return live(tab, GRID)
+def cards_page(tab: Tab, create_form: Markup | None = None) -> str:
+    """The workstreams page's body: the live cards, then the create form."""
+    if create_form is None:
+        return live(tab, GRID)
+    return render("workstreams/page.html", grid=live(tab, GRID), create_form=create_form)
 
 
-def detail_page(tab: Tab) -> str:
-    """A workstream page's body: its summary, then its requirements, tasks and sprints."""
+def detail_page(tab: Tab, editing: dict[str, Markup] | None = None) -> str:
+    """A workstream page's body: its summary, requirements, tasks and sprints, then (given
+    `editing`) the edit form and the delete step."""
     return render(
         "workstreams/detail.html",
         summary=live(tab, SUMMARY),
         requirements=live(tab, REQUIREMENTS),
         tasks=live(tab, TASKS),
         sprints=live(tab, sprints.WORKSTREAM_SPRINTS),
+        **(editing or {}),
     )
 
 
