@@ -21,14 +21,20 @@ class FormContext:
     tab_id: str = ""
 
 
-def regions_answer(tab: Tab, names: list[str]) -> JSONResponse:
-    """After a mutation through `tab`, the named regions as the tab now sees them."""
+def regions_answer(tab: Tab, names: list[str], **extra: Any) -> JSONResponse:
+    """After a mutation through `tab`, the named regions as the tab now sees them; `extra` adds
+    keys such as `form` (the posted form redrawn, keeping the saved values) or `message`."""
     updates = [
         {"region": name, "ts": tab.ts, "html": tab.render_now(name)}
         for name in names
         if name in tab.regions
     ]
-    return JSONResponse({"ok": True, "regions": updates})
+    return JSONResponse({"ok": True, "regions": updates, **extra})
+
+
+def redirect_answer(url: str) -> JSONResponse:
+    """The answer to a form whose success leaves the page (a delete, or a renamed URL)."""
+    return JSONResponse({"ok": True, "redirect": url})
 
 
 def form_answer(form_html: str, status: int = 422) -> JSONResponse:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
@@ -59,16 +56,10 @@ async def save(request: Request) -> Response:
         field = live_forms.error_field(error.data)
         html = integrations.edit_form(program, forms, values, error.message, field, item_id)
         return live_forms.form_answer(html)
-    answer = live_forms.regions_answer(tab, REGIONS)
     if item_id is None:
-        return answer
-    return with_form(answer, integrations.edit_form(program, forms, values, integration_id=item_id))
-
-
-def with_form(answer: JSONResponse, form_html: str) -> JSONResponse:
-    """A successful answer that also redraws the form (so it keeps the saved values)."""
-    body: dict[str, Any] = json.loads(bytes(answer.body))
-    return JSONResponse({**body, "form": form_html})
+        return live_forms.regions_answer(tab, REGIONS)
+    html = integrations.edit_form(program, forms, values, integration_id=item_id)
+    return live_forms.regions_answer(tab, REGIONS, form=str(html))
 
 
 async def set_status(request: Request) -> Response:

@@ -164,7 +164,7 @@ async def edit_requirement(request: Request) -> Response:
         html = edit.edit_form(program, req_id, forms, options, values, error.message, field)
         return live_forms.form_answer(html)
     html = edit.edit_form(program, req_id, forms, options, values)
-    return edit.with_form(tab, [detail.REQUIREMENT, detail.HISTORY], html)
+    return live_forms.regions_answer(tab, [detail.REQUIREMENT, detail.HISTORY], form=str(html))
 
 
 async def add_dependency(request: Request) -> Response:
@@ -183,7 +183,7 @@ async def add_dependency(request: Request) -> Response:
         html = edit.dependency_form(program, req, forms, options, ref, error.message)
         return live_forms.form_answer(html)
     html = edit.dependency_form(program, req, forms, options)
-    return edit.with_form(tab, [detail.REQUIREMENT, detail.HISTORY], html)
+    return live_forms.regions_answer(tab, [detail.REQUIREMENT, detail.HISTORY], form=str(html))
 
 
 async def remove_dependency(request: Request) -> Response:
@@ -214,7 +214,7 @@ async def delete_requirement(request: Request) -> Response:
     except FunctionError as error:
         html = edit.delete_form(program, req, forms_of(signed, tab), error.message)
         return live_forms.form_answer(html)
-    return edit.redirect_answer(f"/p/{program['slug']}/requirements")
+    return live_forms.redirect_answer(f"/p/{program['slug']}/requirements")
 
 
 ROUTES = [

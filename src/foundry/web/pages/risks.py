@@ -125,7 +125,7 @@ async def edit_risk(request: Request) -> Response:
         html = detail.edit_form(program, risk_id, forms, options, values, error.message, field)
         return live_forms.form_answer(html)
     html = detail.edit_form(program, risk_id, forms, options, values)
-    return detail.with_form(tab, [detail.RISK, detail.HISTORY], html)
+    return live_forms.regions_answer(tab, [detail.RISK, detail.HISTORY], form=str(html))
 
 
 async def add_comment(request: Request) -> Response:

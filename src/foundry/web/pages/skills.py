@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
@@ -87,8 +86,7 @@ async def save_content(request: Request) -> Response:
         return live_forms.form_answer(html)
     fresh = {**values, "message": "", "expectedVersion": str(version)}
     html = skills.editor_form(program, forms, skill_id, fresh, saved=str(version))
-    answer = json.loads(bytes(live_forms.regions_answer(tab, [skills.SKILL, skills.VERSIONS]).body))
-    return JSONResponse({**answer, "form": str(html)})
+    return live_forms.regions_answer(tab, [skills.SKILL, skills.VERSIONS], form=str(html))
 
 
 def _save_args(skill_id: str, values: dict[str, str]) -> dict[str, Any]:

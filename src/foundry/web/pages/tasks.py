@@ -220,7 +220,7 @@ async def edit_task(request: Request) -> Response:
         return live_forms.form_answer(detail.edit_form(*args, error.message, field))
     fresh = detail.values_of(detail.current(post.tab))
     html = detail.edit_form(post.program, post.task_id, post.forms, options, fresh)
-    return detail.with_form(post.tab, [detail.DETAIL, detail.HISTORY], html)
+    return live_forms.regions_answer(post.tab, [detail.DETAIL, detail.HISTORY], form=str(html))
 
 
 async def move_status(request: Request) -> Response:

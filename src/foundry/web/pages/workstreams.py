@@ -101,7 +101,9 @@ async def create_workstream(request: Request) -> Response:
         return live_forms.form_answer(
             edit.create_form(program, forms, people, values, message, field)
         )
-    return edit.with_form(tab, [workstreams.GRID], edit.create_form(program, forms, people))
+    return live_forms.regions_answer(
+        tab, [workstreams.GRID], form=str(edit.create_form(program, forms, people))
+    )
 
 
 def refusal(error: FunctionError | edit.NotANumber) -> tuple[str, str | None]:
@@ -127,9 +129,9 @@ async def edit_workstream(request: Request) -> Response:
         html = edit.edit_form(program, ws, forms, people, values, message, field)
         return live_forms.form_answer(html)
     if values["shortCode"] != ws["shortCode"]:
-        return edit.redirect_answer(edit.url_of(program, values["shortCode"]))
+        return live_forms.redirect_answer(edit.url_of(program, values["shortCode"]))
     html = edit.edit_form(program, ws, forms, people, values)
-    return edit.with_form(tab, [workstreams.SUMMARY], html)
+    return live_forms.regions_answer(tab, [workstreams.SUMMARY], form=str(html))
 
 
 async def delete_workstream(request: Request) -> Response:
@@ -144,7 +146,7 @@ async def delete_workstream(request: Request) -> Response:
     except FunctionError as error:
         forms = workstreams.FormContext(signed.session.csrf, tab.id)
         return live_forms.form_answer(edit.delete_form(program, ws, forms, error.message))
-    return edit.redirect_answer(f"/p/{program['slug']}/workstreams")
+    return live_forms.redirect_answer(f"/p/{program['slug']}/workstreams")
 
 
 ROUTES = [

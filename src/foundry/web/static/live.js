@@ -85,6 +85,8 @@
     })
       .then(function (response) { return response.json(); })
       .then(function (answer) {
+        // A form whose success leaves the page (a delete, a renamed URL) says where to go.
+        if (answer.redirect) { window.location.assign(answer.redirect); return; }
         (answer.regions || []).forEach(function (u) { apply(u.region, u.ts, u.html); });
         if (answer.form !== undefined) {
           // A whole <form> replaces this one; bare contents go inside it.

@@ -7,18 +7,14 @@ the reason beside the field it names and the user's input kept.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
-from starlette.responses import JSONResponse
 
-from foundry.web import live_forms
 from foundry.web.context import Signed
-from foundry.web.live import Tab
 from foundry.web.templating import render
 from foundry.web.ui.requirement_detail import FormContext, base_url
 
@@ -161,18 +157,6 @@ def delete_form(
         error=error,
         **context(program, forms),
     )
-
-
-def with_form(tab: Tab, names: list[str], form_html: Markup) -> JSONResponse:
-    """The regions' answer after a mutation, plus the form to show in place of the posted one
-    (so it keeps the saved values instead of resetting to the page's first ones)."""
-    payload = json.loads(bytes(live_forms.regions_answer(tab, names).body))
-    return JSONResponse({**payload, "form": str(form_html)})
-
-
-def redirect_answer(url: str) -> JSONResponse:
-    """The answer to a form whose success leaves the page (see static/edit_forms.js)."""
-    return JSONResponse({"ok": True, "redirect": url})
 
 
 def editing(

@@ -3,7 +3,6 @@ the create form, CSV export and the CSV import with its dry-run preview."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -181,8 +180,7 @@ def readable_error(message: str, refs: list[str]) -> str:
 
 def bulk_answer(tab: Tab, extra: dict[str, Any]) -> JSONResponse:
     """The table at the mutation's commit timestamp, plus the bar's message."""
-    answer = json.loads(bytes(live_forms.regions_answer(tab, ["requirements-table"]).body))
-    return JSONResponse({**answer, **extra})
+    return live_forms.regions_answer(tab, ["requirements-table"], **extra)
 
 
 def create_form(

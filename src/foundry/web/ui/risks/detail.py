@@ -3,17 +3,14 @@ threads and history, live. Comments and history reuse the requirement page's com
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
-from starlette.responses import JSONResponse
 
 from foundry.client.errors import FunctionError
-from foundry.web import live_forms
 from foundry.web.context import Signed
 from foundry.web.live import Region, Tab
 from foundry.web.templating import render
@@ -156,14 +153,6 @@ def edit_form(
         field=field_name if field_name in (*EDIT_FIELDS, "workstreamIds") else None,
         **context(program, forms),
     )
-
-
-def with_form(tab: Tab, names: list[str], form_html: Markup) -> JSONResponse:
-    """The regions' answer after a mutation, plus the form to show (so it keeps the saved values
-    instead of resetting to the page's first ones)."""
-    answer = live_forms.regions_answer(tab, names)
-    payload = json.loads(bytes(answer.body))
-    return JSONResponse({**payload, "form": str(form_html)})
 
 
 def body(

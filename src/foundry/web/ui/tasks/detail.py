@@ -12,7 +12,6 @@ from typing import Any
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
-from starlette.responses import JSONResponse
 
 from foundry.app.tasks import PRIORITIES, STATUSES, TASK_MOVES
 from foundry.client.errors import FunctionError
@@ -301,13 +300,6 @@ def subtask_form(
         title=title,
         **context(program, forms),
     )
-
-
-def with_form(tab: Tab, names: list[str], form_html: Markup) -> JSONResponse:
-    """The regions' answer after a mutation, plus the form to show."""
-    answer = live_forms.regions_answer(tab, names)
-    payload = json.loads(bytes(answer.body))
-    return JSONResponse({**payload, "form": str(form_html)})
 
 
 def reordered(subtasks: list[dict[str, Any]], subtask_id: str, step: int) -> list[str] | None:

@@ -7,17 +7,13 @@ field it names and the input kept. Editing a short code moves the page to its ne
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
-from starlette.responses import JSONResponse
 
-from foundry.web import live_forms
 from foundry.web.context import Signed
-from foundry.web.live import Tab
 from foundry.web.templating import render
 from foundry.web.ui.workstreams import FormContext
 
@@ -154,17 +150,6 @@ def delete_form(
     inside the disclosure that asks for it first."""
     template = "workstreams/delete_step.html" if step else "workstreams/delete_form.html"
     return render(template, program=program, ws=ws, forms=forms, error=error)
-
-
-def with_form(tab: Tab, names: list[str], html: Markup) -> JSONResponse:
-    """The regions' answer after a mutation, plus the form to show in place of the posted one."""
-    payload = json.loads(bytes(live_forms.regions_answer(tab, names).body))
-    return JSONResponse({**payload, "form": str(html)})
-
-
-def redirect_answer(url: str) -> JSONResponse:
-    """The answer to a form whose success leaves the page (see static/edit_forms.js)."""
-    return JSONResponse({"ok": True, "redirect": url})
 
 
 def url_of(program: Mapping[str, Any], short_code: str) -> str:
