@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import stat
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ import uvicorn
 from foundry.engine.testing import free_port
 from foundry.sandbox import callbacks, knobs
 from tests.sandbox.conftest import SECRET, Worker, running_worker
+from tests.sandbox.runners.test_claude_code import EVENTS, FAKE
 
 HOOK_SECRET = "per-session-hook-secret-5f3a9c"
 
@@ -136,3 +139,59 @@ async def test_hook_secret_is_encrypted_at_rest_and_survives_a_restart(
     assert HOOK_SECRET.encode() not in raw
     completion = [h for p, h, _ in be.received if p.endswith("/completion")]
     assert completion[0]["authorization"] == f"Bearer {HOOK_SECRET}"  # opened after restart
+
+
+async def test_claude_code_tool_calls_become_signed_post_tool_use_events(
+    worker: Worker, bare_repo: Path
+) -> None:
+    async with backend() as be:
+        await worker.create(bare_repo, sandboxId="cc", hookSecret=HOOK_SECRET, callbackUrl=be.url)
+        await worker.wait_status("cc", "ready")
+        # A fake `claude` in the sandbox's home prints a recorded stream-json run.
+        home = worker.data_dir / "sandbox" / "sessions" / "cc" / "home"
+        (home / "bin").mkdir()
+        claude = home / "bin" / "claude"
+        claude.write_text(FAKE)
+        claude.chmod(claude.stat().st_mode | stat.S_IEXEC)
+        leaky = {
+            "type": "assistant",
+            "message": {
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": "tu_3",
+                        "name": "Bash",
+                        "input": {"command": f"echo {HOOK_SECRET}", "env": {"K": HOOK_SECRET}},
+                    }
+                ]
+            },
+        }
+        done = {
+            "type": "user",
+            "message": {
+                "content": [{"type": "tool_result", "tool_use_id": "tu_3", "content": "ok"}]
+            },
+        }
+        events = [*EVENTS[:-1], leaky, done, EVENTS[-1]]
+        (home / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+        await worker.execute(
+            "cc", runner="claude-code", runnerConfig={"cli": "/home/sandbox/bin/claude"}
+        )
+        data = await worker.wait_status("cc", "ready", "failed")
+        assert data["status"] == "ready", data["error"]
+        await be.until(lambda: bool(be.events("Stop")))
+    for _path, headers, body in be.received:  # every one verified by the fake backend
+        assert headers["authorization"] == f"Bearer {HOOK_SECRET}"
+        assert HOOK_SECRET not in json.dumps(body)
+    used = be.events("PostToolUse")
+    assert [(u["tool_name"], u["summary"], u["is_error"]) for u in used] == [
+        ("Bash", "Running: ls -la", False),
+        ("Edit", "Editing /workspace/app.py", True),
+        ("Bash", "Running: echo ***", False),
+    ]
+    assert used[0]["tool_input"] == {"command": "ls -la"} and used[0]["session_id"] == "cc"
+    assert used[2]["tool_input"] == {"command": "echo ***", "env": {"K": "***"}}
+    stop = be.events("Stop")[0]
+    assert stop["claude_session_id"] == "cs-42" and stop["num_turns"] == 3
+    names = [b.get("hook_event_name") for b in be.events()]
+    assert names.index("RunStarted") < names.index("PostToolUse") < names.index("Stop")

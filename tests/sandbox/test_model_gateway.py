@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import httpx
 import pytest
 
 from foundry.engine.testing import free_port
-from foundry.sandbox.gateway import serving
-from tests.sandbox.conftest import SECRET, running_worker
+from foundry.sandbox.gateway import Gateway, UpstreamConfig, serving
+from tests.sandbox.conftest import SECRET, Worker, running_worker
 from tests.sandbox.gateway.fakes import FakeUpstream, anthropic_app
 from tests.sandbox.runners.test_builtin import tool_results, use
 
@@ -21,6 +22,7 @@ CURL_GATEWAY = (
     """ -d '{"model":"claude-sonnet-4-5","max_tokens":5,"""
     """"messages":[{"role":"user","content":"hi"}]}'"""
 )
+SESSION_KEY = "customer-model-key-7d1e9c42b8f0"  # not sk-shaped: only exact redaction hides it
 CODE = "curl -s -m 5 -o /dev/null -w '%{http_code}'"
 
 
@@ -102,3 +104,65 @@ async def test_a_sandbox_reaches_only_the_gateway_on_the_host(
     # Wrong port under the gateway's name, and localhost, are refused; the gateway itself
     # answers (401/503: no token presented, or no host key configured here).
     assert codes[:2] == ["403", "000"] and codes[2] in ("401", "503")
+
+
+def _files_hold(root: Path, secret: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+async def _ask_model(worker: Worker, sandbox_id: str, **body: object) -> str:
+    steps = [{"run": "env > env.txt; " + CURL_GATEWAY}]
+    await worker.execute(sandbox_id, runnerConfig={"steps": steps}, **body)
+    data = await worker.wait_status(sandbox_id, "ready", "failed")
+    assert data["status"] == "ready", data["error"]
+    return "\n".join(await worker.logs(sandbox_id))
+
+
+async def test_a_session_own_model_key_is_used_upstream_and_held_only_in_memory(
+    scratch: Path,
+    bare_repo: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake = FakeUpstream()
+    data_dir = scratch / "data"
+    async with serving(anthropic_app(fake), "127.0.0.1", free_port()) as upstream:
+        host = UpstreamConfig(anthropic_base_url=upstream, anthropic_api_key=HOST_KEY)
+        gateway = Gateway(host)
+        async with running_worker(data_dir, gateway=gateway) as worker:
+            await worker.create(bare_repo, sandboxId="own", anthropicApiKey=SESSION_KEY)
+            await worker.create(bare_repo, sandboxId="host")
+            await worker.wait_status("own", "ready")
+            await worker.wait_status("host", "ready")
+            keys = {}
+            for sid in ("own", "host"):
+                fake.replies.append({"content": [{"type": "text", "text": f"hello {sid}"}]})
+                assert f"hello {sid}" in await _ask_model(worker, sid)
+                keys[sid] = fake.seen[-1].headers["x-api-key"]
+            assert keys == {"own": SESSION_KEY, "host": HOST_KEY}
+            env = (data_dir / "sandbox" / "sessions" / "own" / "workspace" / "env.txt").read_text()
+            assert SESSION_KEY not in env and env.count("fgw_") == 2
+            record = await worker.record("own")
+            assert record["modelKey"] == "session" and SESSION_KEY not in json.dumps(record)
+            assert record["setupProgress"]["authSetup"]["status"] == "completed"
+            assert gateway.holds_own_keys("own") and not gateway.holds_own_keys("host")
+            assert _files_hold(data_dir, SESSION_KEY) == []  # sessions.db, its WAL, workspaces
+
+        # A restart loses the key: the session's calls are refused, never billed to the host.
+        gateway = Gateway(host)
+        async with running_worker(data_dir, gateway=gateway) as worker:
+            await worker.wait_status("own", "ready")
+            calls = len(fake.seen)
+            assert "no longer held by the worker" in await _ask_model(worker, "own")
+            assert len(fake.seen) == calls
+            fake.replies.append({"content": [{"type": "text", "text": "hello again"}]})
+            assert "hello again" in await _ask_model(worker, "own", anthropicApiKey=SESSION_KEY)
+            assert fake.seen[-1].headers["x-api-key"] == SESSION_KEY
+            await worker.client.delete("/sandbox/own")
+            assert not gateway.holds_own_keys("own")  # revoked with its token
+            assert _files_hold(data_dir, SESSION_KEY) == []
+    assert _files_hold(data_dir, SESSION_KEY) == []
+    out, err = capfd.readouterr()
+    assert SESSION_KEY not in caplog.text + out + err
+    assert caplog.records  # the worker did log (a silent logger would prove nothing)

@@ -68,6 +68,10 @@ class SessionRunContext:
         """Mark the workspace dirty (the file watcher does this too, on its own)."""
         self.changed.set()
 
+    def hook(self, name: str, data: dict[str, Any]) -> None:
+        """Queue hook event `name` for the backend (through the session's signed outbox)."""
+        self.session.hook(name, data)
+
 
 class TurnSync:
     """A runner's view of a runtime whose sandbox has its own copy of the workspace.

@@ -17,6 +17,7 @@ from typing import Any
 
 from foundry.sandbox import execution, fsops, knobs
 from foundry.sandbox.errors import BadRequest, Conflict, NotFound, SdkUnavailable
+from foundry.sandbox.gateway.ledger import OwnKeys
 from foundry.sandbox.model_access import ModelAccess
 from foundry.sandbox.runners_registry import registry
 from foundry.sandbox.runtimes.base import RuntimeBackend, RuntimePolicy
@@ -101,13 +102,14 @@ class Manager:
             "filesChanged": 0,
             "budgetUsd": req.budgetUsd,
             "maxTokens": req.maxTokens,
+            # Whose key pays for model calls; the key itself is never stored.
+            "modelKey": "session" if req.anthropicApiKey else "host",
             "chat": [],
         }
         session = Session(record, self.store, self.sessions_dir)
-        self._grant_model_access(session)
         session.redactor.add(req.githubToken)
         session.redactor.add(req.anthropicApiKey)
-        session.model_api_key = req.anthropicApiKey
+        self._grant_model_access(session, req.anthropicApiKey)
         session.save()
         self.sessions[sandbox_id] = session
         session.paths.create()
@@ -139,13 +141,14 @@ class Manager:
                 await asyncio.wait_for(session.ready_event.wait(), knobs.EXECUTE_WAIT_READY_S)
         if session.status is S.FAILED:
             raise SdkUnavailable(f"sandbox {sandbox_id} failed: {session.record.get('error')}")
-        if session.gateway_token is None:
-            self._grant_model_access(session)
         if req.hookSecret:
             session.redactor.add(req.hookSecret)
         if req.anthropicApiKey:
             session.redactor.add(req.anthropicApiKey)
-            session.model_api_key = req.anthropicApiKey
+        if session.gateway_token is None:
+            self._grant_model_access(session, req.anthropicApiKey)
+        elif req.anthropicApiKey and self.model_access is not None:
+            self.model_access.set_anthropic_key(session.id, req.anthropicApiKey)
         started = now_iso()
 
         async def begin() -> None:
@@ -154,6 +157,8 @@ class Manager:
                 session.record["callbackUrl"] = req.convexUrl.rstrip("/") + "/api/sandbox"
             if req.hookSecret:
                 session.record["hookSecret"] = req.hookSecret
+            if req.anthropicApiKey:
+                session.record["modelKey"] = "session"
             session.stop_event.clear()
             session.apply_transition(
                 S.EXECUTING,
@@ -343,12 +348,17 @@ class Manager:
             if not session.status.terminal:
                 self._arm_ttl(session)
 
-    def _grant_model_access(self, session: Session) -> None:
+    def _grant_model_access(self, session: Session, own_key: str | None = None) -> None:
         access = self.model_access
         if access is None:
             return
+        own_keys: OwnKeys = {}
+        if own_key:
+            own_keys = {"anthropic": own_key}
+        elif session.record.get("modelKey") == "session":
+            own_keys = {"anthropic": None}  # lost in a restart: refuse, never bill the host
         token = access.issue(
-            session.id, session.record.get("budgetUsd"), session.record.get("maxTokens")
+            session.id, session.record.get("budgetUsd"), session.record.get("maxTokens"), own_keys
         )
         session.gateway_token = token
         session.redactor.add(token)

@@ -5,6 +5,10 @@ host's provider keys from its environment. Each session gets a revocable token w
 its egress proxy forwards `http://<GATEWAY_SANDBOX_NAME>:<port>` (and only that) to the
 gateway; its processes see the gateway's URL and the token, never a provider key. The builtin
 runner, which runs on the host, uses `host_url` with the same token.
+
+A session created with its own model key (`anthropicApiKey`) has it attached to its token: the
+gateway uses it upstream instead of the host's key. The key exists only in the gateway's memory,
+never in the session store, a log or the sandbox, and goes when the token is revoked.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 from foundry.sandbox import knobs
 from foundry.sandbox.gateway import Gateway, serving
+from foundry.sandbox.gateway.ledger import OwnKeys
 
 
 @dataclass
@@ -40,13 +45,25 @@ class ModelAccess:
         host = self.host_url.split("://", 1)[1].rsplit(":", 1)[0]
         return (knobs.GATEWAY_SANDBOX_NAME, self.port, host, self.port)
 
-    def issue(self, session_id: str, budget_usd: float | None, max_tokens: int | None) -> str:
-        """A new token for `session_id` with its budget (defaults from the knobs)."""
+    def issue(
+        self,
+        session_id: str,
+        budget_usd: float | None,
+        max_tokens: int | None,
+        own_keys: OwnKeys | None = None,
+    ) -> str:
+        """A new token for `session_id` with its budget (defaults from the knobs) and, if
+        given, the session's own provider keys."""
         return self.gateway.issue(
             session_id,
             budget_usd or knobs.GATEWAY_BUDGET_USD,
             max_tokens or knobs.GATEWAY_MAX_TOKENS,
+            own_keys,
         )
+
+    def set_anthropic_key(self, session_id: str, key: str) -> None:
+        """From now on the session's calls to Anthropic go upstream with its own `key`."""
+        self.gateway.set_own_key(session_id, "anthropic", key)
 
     def revoke(self, session_id: str) -> None:
         """Refuse every token of `session_id` from now on."""

@@ -85,6 +85,11 @@ class RunContext(Protocol):
         """Tell the worker files changed, so it schedules a debounced auto-commit."""
         ...
 
+    def hook(self, name: str, data: dict[str, Any]) -> None:
+        """Send hook event `name` (e.g. PostToolUse, Stop) with `data` to the backend: signed,
+        redacted, in order, never blocking the run."""
+        ...
+
 
 @dataclass
 class RunResult:

@@ -97,7 +97,6 @@ class Session:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.run_task: asyncio.Task[Any] | None = None
         self.ready_event = asyncio.Event()
-        self.model_api_key: str | None = None  # held on the host for the gateway, never stored
         self.gateway_token: str | None = None  # this session's gateway token; memory only
         self.revoke_token: Callable[[str], None] | None = None  # set by the manager
         self._queue: asyncio.Queue[_Call | None] = asyncio.Queue(knobs.ACTOR_QUEUE_SIZE)
@@ -225,7 +224,7 @@ class Session:
             self.record.get("callbackUrl"),
             self.record.get("hookSecret"),
             name,
-            {k: self.redactor(v) if isinstance(v, str) else v for k, v in data.items()},
+            _redacted(self.redactor, data),
         )
 
     async def chat_set(
@@ -335,3 +334,14 @@ class Session:
             self._queue.put_nowait(None)
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(self._actor, 5)
+
+
+def _redacted(redactor: Redactor, value: Any) -> Any:
+    # Tool inputs nest (a command inside a dict): every string at any depth is redacted.
+    if isinstance(value, str):
+        return redactor(value)
+    if isinstance(value, dict):
+        return {k: _redacted(redactor, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(redactor, v) for v in value]
+    return value

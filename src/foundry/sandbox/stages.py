@@ -151,9 +151,10 @@ async def system_setup(session: Session, p: Provisioner) -> None:
 
 
 async def auth_setup(session: Session, p: Provisioner) -> None:
-    if not session.model_api_key:
+    if session.record.get("modelKey") != "session":
         raise Skip("no model key: model calls use the host gateway's key")
-    # The key stays on the host: runners reach models through the gateway with a session token.
+    # The key stays in the gateway's memory: the sandbox holds only its session token.
+    session.log.append("system", "Model calls use the session's own key, held by the gateway")
 
 
 async def claude_config(session: Session, p: Provisioner) -> None:

@@ -80,6 +80,7 @@ class LocalContext:
         self.inbox: deque[str] = deque()
         self.stop = False
         self.changes = 0
+        self.hooks: list[tuple[str, dict[str, Any]]] = []
 
     async def log(self, line: str, *, stream: str = "agent", metadata: Any = None) -> None:
         self.lines.append((stream, line))
@@ -96,6 +97,9 @@ class LocalContext:
 
     def files_changed(self) -> None:
         self.changes += 1
+
+    def hook(self, name: str, data: dict[str, Any]) -> None:
+        self.hooks.append((name, data))
 
     def text(self) -> str:
         """Every log line, one per line, prefixed by its stream."""

@@ -17,15 +17,28 @@ EVENTS: list[dict[str, object]] = [
         "message": {
             "content": [
                 {"type": "text", "text": "Let me look."},
-                {"type": "tool_use", "name": "Bash", "input": {"command": "ls -la"}},
-                {"type": "tool_use", "name": "Edit", "input": {"file_path": "/workspace/app.py"}},
+                {"type": "tool_use", "id": "tu_1", "name": "Bash", "input": {"command": "ls -la"}},
+                {
+                    "type": "tool_use",
+                    "id": "tu_2",
+                    "name": "Edit",
+                    "input": {"file_path": "/workspace/app.py", "new_string": "x" * 2000},
+                },
             ]
         },
     },
     {
         "type": "user",
         "message": {
-            "content": [{"type": "tool_result", "is_error": True, "content": "permission denied"}]
+            "content": [
+                {"type": "tool_result", "tool_use_id": "tu_1", "content": "app.py README.md"},
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "tu_2",
+                    "is_error": True,
+                    "content": "permission denied",
+                },
+            ]
         },
     },
     {"type": "tool_progress", "tool_name": "Bash", "elapsed_time_seconds": 7},
@@ -79,6 +92,26 @@ async def test_maps_stream_json_events_to_log_lines(tmp_path: Path) -> None:
         ("info", "Execution complete | 12.3s | 3 turns | $0.1234"),
         ("stdout", "plain text line"),
     ]
+    assert [name for name, _ in ctx.hooks] == ["PostToolUse", "PostToolUse", "Stop"]
+    bash, edit, stop = (data for _, data in ctx.hooks)
+    assert bash == {
+        "tool_name": "Bash",
+        "tool_input": {"command": "ls -la"},
+        "tool_use_id": "tu_1",
+        "summary": "Running: ls -la",
+        "is_error": False,
+        "tool_response": "app.py README.md",
+    }
+    assert edit["tool_name"] == "Edit" and edit["is_error"] is True
+    assert edit["summary"] == "Editing /workspace/app.py"
+    assert edit["tool_input"]["new_string"] == "x" * 500 + "… (2000 chars)"
+    assert stop == {
+        "claude_session_id": "cs-42",
+        "is_error": False,
+        "num_turns": 3,
+        "duration_ms": 12300,
+        "total_cost_usd": 0.1234,
+    }
     args = (ctx.workspace / "claude-args").read_text()
     assert "-p fix the bug --verbose --output-format stream-json --model claude-opus-4-5" in args
     assert (ctx.workspace / "claude-env").read_text() == "http://gw.test fgw_aa.bb\n"

@@ -7,7 +7,9 @@ the answer (streams pass through chunk by chunk) and charges the reported usage 
     POST /v1/messages          Anthropic Messages API (JSON or SSE)
     POST /v1/chat/completions  OpenAI-compatible chat completions (JSON or SSE)
 
-The session token never goes upstream and neither it nor a host key is ever logged.
+The session token never goes upstream and neither it nor a provider key is ever logged. A session
+issued with its own provider key (`issue(..., own_keys=...)`) is forwarded with that key instead
+of the host's; the key lives only in the ledger's memory and goes when the token is revoked.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from foundry.sandbox.gateway import knobs
 from foundry.sandbox.gateway.ledger import (
     GatewayRefusal,
     Ledger,
+    OwnKeys,
     SessionUsage,
     UpstreamUnavailable,
 )
@@ -92,9 +95,24 @@ class Gateway:
             ]
         )
 
-    def issue(self, session_id: str, budget_usd: float, max_tokens: int) -> str:
-        """A new per-session token to hand to the sandbox (as its API key)."""
-        return self.ledger.issue(session_id, budget_usd, max_tokens)
+    def issue(
+        self,
+        session_id: str,
+        budget_usd: float,
+        max_tokens: int,
+        own_keys: OwnKeys | None = None,
+    ) -> str:
+        """A new per-session token to hand to the sandbox (as its API key); with `own_keys`,
+        calls on it go upstream with the session's key for that provider, not the host's."""
+        return self.ledger.issue(session_id, budget_usd, max_tokens, own_keys)
+
+    def set_own_key(self, session_id: str, provider: Provider, key: str) -> int:
+        """Use the session's own `key` upstream for `provider` on its live tokens."""
+        return self.ledger.set_own_key(session_id, provider, key)
+
+    def holds_own_keys(self, session_id: str) -> bool:
+        """True while the gateway still holds an own provider key of `session_id`."""
+        return self.ledger.holds_own_keys(session_id)
 
     def revoke(self, token: str) -> bool:
         """Stop accepting `token`; calls already streaming finish and are still charged."""
@@ -126,9 +144,10 @@ class Gateway:
 
     async def forward(self, provider: Provider, request: Request) -> Response:
         """Authorize, forward one call upstream and relay the answer, charging its usage."""
-        session = self.ledger.authorize(_presented_token(request))
+        admission = self.ledger.admit(_presented_token(request))
+        session = admission.session
         body = await _read_json(request)
-        url, headers = self._target(provider, request)
+        url, headers = self._target(provider, request, admission.own_keys)
         if provider == "openai" and body.get("stream") is True:
             options = body.get("stream_options")
             body["stream_options"] = {
@@ -147,7 +166,7 @@ class Gateway:
                 "upstream %s unreachable for session %s: %s",
                 provider,
                 session.session_id,
-                self._redact(str(error)),
+                self._redact(str(error), *admission.own_keys.values()),
             )
             raise _BadGateway(
                 f"upstream {provider} API unreachable: {type(error).__name__}"
@@ -184,21 +203,38 @@ class Gateway:
             # Charged even when the client hangs up early: the upstream already did the work.
             self._charge(session, meter.model or model, meter.usage, upstream.status_code)
 
-    def _target(self, provider: Provider, request: Request) -> tuple[str, dict[str, str]]:
+    def _target(
+        self, provider: Provider, request: Request, own_keys: OwnKeys
+    ) -> tuple[str, dict[str, str]]:
         headers = {"content-type": "application/json", "accept-encoding": "identity"}
         for name in _RELAYED_REQUEST_HEADERS:
             if name in request.headers:
                 headers[name] = request.headers[name]
+        key = self._key(provider, own_keys)
         if provider == "anthropic":
-            if not self.upstream.anthropic_api_key:
-                raise UpstreamUnavailable("the host has no ANTHROPIC_API_KEY configured")
-            headers["x-api-key"] = self.upstream.anthropic_api_key
+            headers["x-api-key"] = key
             headers.setdefault("anthropic-version", "2023-06-01")
             return self.upstream.anthropic_base_url.rstrip("/") + "/v1/messages", headers
-        if not self.upstream.openai_api_key:
-            raise UpstreamUnavailable("the host has no OPENAI_API_KEY configured")
-        headers["authorization"] = f"Bearer {self.upstream.openai_api_key}"
+        headers["authorization"] = f"Bearer {key}"
         return self.upstream.openai_base_url.rstrip("/") + "/chat/completions", headers
+
+    def _key(self, provider: Provider, own_keys: OwnKeys) -> str:
+        if provider in own_keys:
+            own = own_keys[provider]
+            if not own:  # never fall back to the host's key for a session that brought its own
+                raise UpstreamUnavailable(
+                    f"this session's own {provider} key is no longer held by the worker"
+                    " (it restarted); send it again with the next execute"
+                )
+            return own
+        host = (
+            self.upstream.anthropic_api_key
+            if provider == "anthropic"
+            else self.upstream.openai_api_key
+        )
+        if not host:
+            raise UpstreamUnavailable(f"the host has no {provider.upper()}_API_KEY configured")
+        return host
 
     def _charge(self, session: SessionUsage, model: str, usage: Usage, status: int) -> None:
         cost = self.ledger.charge(session, model, usage)
@@ -213,8 +249,8 @@ class Gateway:
             session.cost_usd,
         )
 
-    def _redact(self, text: str) -> str:
-        return redact(text, self.upstream.anthropic_api_key, self.upstream.openai_api_key)
+    def _redact(self, text: str, *own: str | None) -> str:
+        return redact(text, self.upstream.anthropic_api_key, self.upstream.openai_api_key, *own)
 
 
 class _BadGateway(GatewayRefusal):

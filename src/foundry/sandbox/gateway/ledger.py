@@ -6,6 +6,12 @@ yields a usable token; the presented secret's digest is compared with hmac.compa
 
 Budgets are checked before a call is forwarded and charged when the upstream reports usage, so
 concurrent calls from one session can overshoot by at most what those calls consume.
+
+A token may carry the session's own provider keys (a customer's `anthropicApiKey`): the gateway
+then sends that key upstream instead of the host's. They live only here, beside the token, and
+are dropped when the token is revoked. A key recorded as `None` was the session's own but is no
+longer held (the worker restarted): calls to that provider are refused rather than silently
+billed to the host's key.
 """
 
 from __future__ import annotations
@@ -14,9 +20,11 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from foundry.sandbox.gateway.pricing import Usage, cost_usd
+from foundry.sandbox.gateway.usage import Provider
 
 TOKEN_PREFIX = "fgw_"
 
@@ -81,16 +89,36 @@ class SessionUsage:
         return None
 
 
+OwnKeys = Mapping[Provider, str | None]
+"""A session's own provider keys; `None` marks a key the session had but the worker lost."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An authorized call: the session it is charged to and the session's own provider keys."""
+
+    session: SessionUsage
+    own_keys: OwnKeys = field(default_factory=dict, repr=False)
+
+
 class Ledger:
     """Issues, checks and revokes session tokens, and charges usage against budgets."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[bytes, SessionUsage]] = {}
+        self._keys: dict[str, dict[Provider, str | None]] = {}  # key id -> own keys, memory only
         # Charges arrive from the event loop, issue/revoke may come from worker threads.
         self._lock = threading.Lock()
 
-    def issue(self, session_id: str, budget_usd: float, max_tokens: int) -> str:
-        """A new token for `session_id` with this allowance; it is not stored anywhere in clear."""
+    def issue(
+        self,
+        session_id: str,
+        budget_usd: float,
+        max_tokens: int,
+        own_keys: OwnKeys | None = None,
+    ) -> str:
+        """A new token for `session_id` with this allowance (and, if given, the session's own
+        provider keys to use upstream); it is not stored anywhere in clear."""
         if budget_usd <= 0 or max_tokens <= 0:
             raise ValueError("a session needs a positive budget_usd and max_tokens")
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
@@ -99,6 +127,8 @@ class Ledger:
                 _digest(secret),
                 SessionUsage(session_id, budget_usd, max_tokens),
             )
+            if own_keys:
+                self._keys[key_id] = dict(own_keys)
         return f"{TOKEN_PREFIX}{key_id}.{secret}"
 
     def revoke(self, token: str) -> bool:
@@ -108,26 +138,56 @@ class Ledger:
             if entry is None:
                 return False
             entry.revoked = True
+            self._keys.pop(_key_id(token), None)
             return True
 
     def revoke_session(self, session_id: str) -> int:
         """Revoke every token of `session_id` (session teardown); returns how many."""
         with self._lock:
-            entries = [e for _, e in self._entries.values() if e.session_id == session_id]
-            for entry in entries:
-                entry.revoked = True
-            return len(entries)
+            ids = [k for k, (_, e) in self._entries.items() if e.session_id == session_id]
+            for key_id in ids:
+                self._entries[key_id][1].revoked = True
+                self._keys.pop(key_id, None)
+            return len(ids)
+
+    def set_own_key(self, session_id: str, provider: Provider, key: str) -> int:
+        """Use `key` upstream for `provider` on every live token of `session_id` from now on;
+        returns how many tokens took it."""
+        with self._lock:
+            ids = [
+                k
+                for k, (_, e) in self._entries.items()
+                if e.session_id == session_id and not e.revoked
+            ]
+            for key_id in ids:
+                self._keys.setdefault(key_id, {})[provider] = key
+            return len(ids)
+
+    def holds_own_keys(self, session_id: str) -> bool:
+        """True while some token of `session_id` still carries an own provider key."""
+        with self._lock:
+            return any(
+                self._entries[k][1].session_id == session_id
+                for k, keys in self._keys.items()
+                if any(keys.values())
+            )
 
     def authorize(self, token: str) -> SessionUsage:
         """The session behind `token`, if it is valid and has budget left; raises otherwise."""
+        return self.admit(token).session
+
+    def admit(self, token: str) -> Admission:
+        """Like `authorize`, with the session's own provider keys read in the same step (so a
+        revocation can never leave a call with the host's key instead of the session's)."""
         with self._lock:
             entry = self._find(token)
+            own = dict(self._keys.get(_key_id(token), {})) if entry is not None else {}
         if entry is None or entry.revoked:
             raise InvalidToken("invalid or revoked session token")
         reason = entry.exhausted()
         if reason is not None:
             raise BudgetExhausted(f"session {entry.session_id} budget exhausted: {reason}")
-        return entry
+        return Admission(entry, own)
 
     def charge(self, entry: SessionUsage, model: str, usage: Usage) -> float:
         """Add one call's usage to its session; returns the call's cost in USD."""
@@ -159,6 +219,10 @@ class Ledger:
         if stored is None or not hmac.compare_digest(stored[0], _digest(secret)):
             return None
         return stored[1]
+
+
+def _key_id(token: str) -> str:
+    return token.removeprefix(TOKEN_PREFIX).partition(".")[0]
 
 
 def _digest(secret: str) -> bytes:

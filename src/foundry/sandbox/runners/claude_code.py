@@ -2,10 +2,12 @@
 
 It runs `claude -p <prompt> --output-format stream-json --verbose --dangerously-skip-permissions`
 with ANTHROPIC_BASE_URL = the gateway and ANTHROPIC_AUTH_TOKEN = the session token, and maps each
-event to a log line (stream_json.py). Chat messages that arrive while it works are delivered when
+event to a log line and the hook events (PostToolUse, Stop) the reference's Claude settings
+registered (stream_json.py). Chat messages that arrive while it works are delivered when
 the current turn ends, by resuming the same Claude session with `--resume <session id>`.
 
-Config: model, timeout_s, append_system_prompt.
+Config: model, timeout_s, append_system_prompt, cli (the executable, a name on the sandbox's PATH
+or a path inside it; default `claude`).
 """
 
 from __future__ import annotations
@@ -31,9 +33,12 @@ class ClaudeCodeRunner:
 
     async def run(self, ctx: RunContext, prompt: str, config: dict[str, Any]) -> RunResult:
         """Run `claude` on `prompt`, then on each chat message that arrived meanwhile."""
-        probe = await ctx.runtime.execute(["sh", "-c", "command -v claude"], None, 10.0)
+        cli = config.get("cli", "claude")
+        if not isinstance(cli, str) or not cli.strip():
+            return RunResult(False, "invalid runner config", "cli must be a non-empty string")
+        probe = await ctx.runtime.execute(["sh", "-c", 'command -v -- "$1"', "sh", cli], None, 10.0)
         if not probe.ok:
-            message = "the claude CLI is not installed in the sandbox"
+            message = f"the {cli} CLI is not installed in the sandbox"
             await ctx.log(f"{SDK_UNAVAILABLE}: {message}", stream="error")
             return RunResult(False, SDK_UNAVAILABLE, message, extra={"code": SDK_UNAVAILABLE})
         if not ctx.gateway_url or not ctx.gateway_token:
@@ -45,6 +50,8 @@ class ClaudeCodeRunner:
         async def on_line(raw: str) -> None:
             for level, message in map_line(run, raw):
                 await ctx.log(message, stream=level)
+            while run.hooks:
+                ctx.hook(*run.hooks.pop(0))
 
         async def collect_chat() -> None:
             while (message := await ctx.next_message()) is not None:
@@ -53,7 +60,7 @@ class ClaudeCodeRunner:
         turn_prompt: str | None = prompt
         while turn_prompt is not None:
             command = with_env(
-                self._command(turn_prompt, config, run.session_id),
+                self._command(cli, turn_prompt, config, run.session_id),
                 {**gateway_env(ctx, bearer=True), **_QUIET_ENV},
             )
             result = await run_streaming(ctx, command, timeout, on_line, collect_chat)
@@ -70,9 +77,9 @@ class ClaudeCodeRunner:
             await ctx.message_failed(message, "the claude run ended before delivery")
         return _result(run, result.exit_code, result.ok)
 
-    def _command(self, prompt: str, config: dict[str, Any], resume: str | None) -> str:
+    def _command(self, cli: str, prompt: str, config: dict[str, Any], resume: str | None) -> str:
         argv = [
-            "claude",
+            cli,
             "--dangerously-skip-permissions",
             "-p",
             prompt,

@@ -36,3 +36,6 @@ CLI_TIMEOUT_S = env_float("FOUNDRY_AGENT_CLI_TIMEOUT_S", 600.0)
 
 OUTPUT_POLL_S = env_float("FOUNDRY_AGENT_OUTPUT_POLL_S", 0.2)
 """How often a CLI runner forwards new output lines to the log."""
+
+HOOK_VALUE_CHARS = env_int("FOUNDRY_AGENT_HOOK_VALUE_CHARS", 500)
+"""Characters kept of each string in a hook event's tool input or tool response summary."""
