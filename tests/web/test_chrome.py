@@ -63,7 +63,10 @@ def test_ctrl_k_searches_and_enter_opens_the_requirement(demo: Page, stack: Stac
     expect(dialog).to_be_visible()
     expect(demo.locator("#palette-input")).to_be_focused()
     assert dialog.get_attribute("aria-modal") == "true"
-    demo.keyboard.type("pricing")
+    # Typing is slow on a busy machine: wait for the answer to the whole word, not a prefix's.
+    with demo.expect_response(lambda r: "/search?q=pricing" in r.url, timeout=10000):
+        demo.keyboard.type("pricing")
+    expect(demo.locator(".palette-status")).to_contain_text("results")
     first = demo.locator("#palette-results [role=option]").first
     expect(first).to_be_visible(timeout=5000)
     expect(demo.locator("#palette-results")).to_contain_text(re.compile("pricing", re.I))
@@ -78,6 +81,8 @@ def test_ctrl_k_searches_and_enter_opens_the_requirement(demo: Page, stack: Stac
     expect(dialog).to_be_hidden()
     demo.keyboard.press("Control+k")
     expect(first).to_be_visible()
+    href = first.get_attribute("data-href") or ""  # the list is settled: nothing is typed now
+    assert href.startswith(f"/p/{SLUG}/"), href
     demo.locator("#palette-input").press("Enter")
     demo.wait_for_url(re.compile(re.escape(stack.web_url + href.split("#")[0])), timeout=10000)
 
