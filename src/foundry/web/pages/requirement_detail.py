@@ -17,7 +17,6 @@ from foundry.web.ui.requirement_detail import edit
 from foundry.web.ui.shell import page
 
 BASE = "/p/{slug}/r/{requirementId}"
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 
 
 async def requirement_of(signed: Signed, program: dict[str, Any], req_id: str) -> dict[str, Any]:
@@ -67,7 +66,7 @@ async def add_comment(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/comments (live form): comment on the requirement."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id = request.path_params["requirementId"]
     target = detail.CommentTarget("requirement", req_id, detail.base_url(program, req_id))
     answer = [detail.COMMENTS, detail.HISTORY]
@@ -78,7 +77,7 @@ async def edit_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     url = detail.base_url(program, request.path_params["requirementId"])
     comment_id, answer = request.path_params["commentId"], [detail.COMMENTS, detail.HISTORY]
     return await detail.update_comment(tab, forms_of(signed, tab), url, comment_id, form, answer)
@@ -88,7 +87,7 @@ async def delete_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/delete (live form): delete your own comment."""
     _, _, _, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     answer = [detail.COMMENTS, detail.HISTORY]
     return await detail.delete_comment(tab, request.path_params["commentId"], answer)
 
@@ -97,7 +96,7 @@ async def upload_evidence(request: Request) -> Response:
     """POST …/evidence (live multipart form): attach a file of at most 5 MiB."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id = request.path_params["requirementId"]
     args, refused = await detail.read_upload(form)
     try:
@@ -125,7 +124,7 @@ async def delete_evidence(request: Request) -> Response:
     """POST …/evidence/{evidenceId}/delete (live form): remove a file."""
     _, _, _, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     evidence_id = request.path_params["evidenceId"]
     try:
         await tab.client.mutation("evidence:delete", {"evidenceId": evidence_id})
@@ -138,7 +137,7 @@ async def set_status(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/status (live form): move the requirement's status."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id = request.path_params["requirementId"]
     args = {"requirementId": req_id, "status": str(form.get("status", ""))}
     try:
@@ -154,7 +153,7 @@ async def edit_requirement(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/edit (live form): change the requirement's fields."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id, values = request.path_params["requirementId"], edit.values_from(form)
     options, forms = await edit.edit_options(signed, program), forms_of(signed, tab)
     try:
@@ -172,7 +171,7 @@ async def add_dependency(request: Request) -> Response:
     named by its reference; an unknown one, itself or a cycle is refused beside the field."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req = await requirement_of(signed, program, request.path_params["requirementId"])
     ref, forms = str(form.get("refId", "")), forms_of(signed, tab)
     options = await edit.edit_options(signed, program)
@@ -190,7 +189,7 @@ async def remove_dependency(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/dependencies/remove (live form): drop one dependency."""
     _, _, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {
         "requirementId": request.path_params["requirementId"],
         "dependsOnId": str(form.get("dependsOnId", "")),
@@ -207,7 +206,7 @@ async def delete_requirement(request: Request) -> Response:
     go back to the table; refused (with the backend's reason) while it has tasks."""
     signed, program, _, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req = await requirement_of(signed, program, request.path_params["requirementId"])
     try:
         await tab.client.mutation("requirements:remove", {"requirementId": req["_id"]})

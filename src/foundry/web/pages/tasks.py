@@ -22,7 +22,6 @@ from foundry.web.ui.requirement_detail import FormContext
 from foundry.web.ui.shell import page, region
 from foundry.web.ui.tasks import detail
 
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 BASE = "/p/{slug}/tasks/{taskId}"
 SUBTASK = BASE + "/subtasks/{subtaskId}"
 
@@ -65,7 +64,7 @@ async def move_task(request: Request) -> Response:
     form = await checked_form(request, signed)
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = tasks.move_args(form)
     try:
         await tab.client.mutation("tasks:move", args)
@@ -101,7 +100,7 @@ async def create_task(request: Request) -> Response:
     values = {k: str(form.get(k, "")).strip() for k in ("title", "priority")}
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         await tab.client.mutation("tasks:create", {"programId": program["_id"], **values})
     except FunctionError as error:
@@ -119,7 +118,7 @@ async def save_view(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = tasks.save_args(program, form)
     try:
         await tab.client.mutation("task_views:save", args)
@@ -135,7 +134,7 @@ async def delete_view(request: Request) -> Response:
     form = await checked_form(request, signed)
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         await tab.client.mutation("task_views:remove_saved", {"viewId": str(form.get("viewId"))})
     except FunctionError as error:
@@ -211,7 +210,7 @@ async def edit_task(request: Request) -> Response:
     """POST …/{taskId}/edit (live form): write the fields the user changed."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     options = await detail.edit_options(post.signed, post.task_id)
     values, original, error = await detail.save(post.tab, post.program, post.task_id, post.form)
     if error is not None:
@@ -227,7 +226,7 @@ async def move_status(request: Request) -> Response:
     """POST …/{taskId}/status (live form): move the task to another status."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"taskId": post.task_id, "status": str(post.form.get("status", ""))}
     return await _mutate(post, "tasks:set_status", args, [detail.DETAIL, detail.HISTORY])
 
@@ -246,7 +245,7 @@ async def add_blocker(request: Request) -> Response:
     """POST …/{taskId}/blockers (live form): the task is blocked by one more task."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     chosen = str(post.form.get("blockerId", ""))
     error = await detail.add_blocker(post.tab, post.task_id, chosen)
     if error is not None:
@@ -260,7 +259,7 @@ async def remove_blocker(request: Request) -> Response:
     """POST …/{taskId}/blockers/remove (live form): the task is no longer blocked by one task."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     gone = str(post.form.get("blockerId", ""))
     rest = [b for b in detail.current(post.tab).get("blockedBy", []) if b != gone]
     args = {"taskId": post.task_id, **({"blockedBy": rest} if rest else {"clear": ["blockedBy"]})}
@@ -271,7 +270,7 @@ async def add_subtask(request: Request) -> Response:
     """POST …/{taskId}/subtasks (live form): append a subtask."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     title = str(post.form.get("title", "")).strip()
     try:
         await post.tab.client.mutation("subtasks:create", {"taskId": post.task_id, "title": title})
@@ -285,7 +284,7 @@ async def tick_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/done (live form): tick a subtask off, or reopen it."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     done = post.form.get("done") == "1"
     args = {"subtaskId": request.path_params["subtaskId"], "done": done}
     return await _mutate(post, "subtasks:set_done", args, [detail.SUBTASKS, detail.DETAIL])
@@ -295,7 +294,7 @@ async def rename_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/edit (live form): change a subtask's title."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     subtask_id, title = request.path_params["subtaskId"], str(post.form.get("title", "")).strip()
     args = {"subtaskId": subtask_id, "title": title}
     return await _mutate(post, "subtasks:update", args, [detail.SUBTASKS])
@@ -305,7 +304,7 @@ async def move_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/move (live form): one place up (step -1) or down (step 1)."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     step = -1 if post.form.get("step") == "-1" else 1
     subtasks = detail.current_subtasks(post.tab)
     order = detail.reordered(subtasks, request.path_params["subtaskId"], step)
@@ -319,7 +318,7 @@ async def remove_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/delete (live form): remove a subtask."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"subtaskId": request.path_params["subtaskId"]}
     return await _mutate(post, "subtasks:remove", args, [detail.SUBTASKS, detail.DETAIL])
 
@@ -331,7 +330,7 @@ async def add_comment(request: Request) -> Response:
     """POST …/{taskId}/comments (live form): comment on the task, or reply."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     target = detail.target(post.program, post.task_id)
     return await shared_detail.create_comment(
         post.tab, post.forms, target, post.form, COMMENT_ANSWER
@@ -342,7 +341,7 @@ async def edit_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     url, comment_id = detail.url_of(post.program, post.task_id), request.path_params["commentId"]
     return await shared_detail.update_comment(
         post.tab, post.forms, url, comment_id, post.form, COMMENT_ANSWER
@@ -353,7 +352,7 @@ async def delete_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/delete (live form): delete your own comment."""
     post = await _posted(request)
     if post is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     comment_id = request.path_params["commentId"]
     return await shared_detail.delete_comment(post.tab, comment_id, COMMENT_ANSWER)
 

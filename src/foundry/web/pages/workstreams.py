@@ -14,11 +14,10 @@ from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
 from foundry.web.live import Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.ui import workstreams
 from foundry.web.ui.shell import page
 from foundry.web.ui.workstreams import edit
-
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 
 
 async def workstreams_page(request: Request) -> Response:
@@ -26,7 +25,7 @@ async def workstreams_page(request: Request) -> Response:
     and the form that adds one."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    forms, people = workstreams.FormContext(signed.session.csrf), await edit.leads(signed, program)
+    forms, people = FormContext(signed.session.csrf), await edit.leads(signed, program)
     tab, _ = await signed.open_tab(program, [workstreams.grid_region(program, forms)])
     forms.tab_id = tab.id
     content = workstreams.cards_page(tab, edit.create_form(program, forms, people))
@@ -41,7 +40,7 @@ async def workstream_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
     ws = workstreams.find(listing["page"], request.path_params["shortCode"])
-    forms, people = workstreams.FormContext(signed.session.csrf), await edit.leads(signed, program)
+    forms, people = FormContext(signed.session.csrf), await edit.leads(signed, program)
     tab, _ = await signed.open_tab(program, workstreams.detail_regions(program, ws, forms))
     forms.tab_id = tab.id
     shell = workstreams.shell_of(signed.shell(), program, tab.id, ws)
@@ -59,7 +58,7 @@ async def cycle_status(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     tab = signed.tabs.get(str(form.get("tab", "")))
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     ws_id = str(form.get("workstreamId", ""))
     try:
         await tab.client.mutation("workstreams:cycle_status", {"workstreamId": ws_id})
@@ -88,10 +87,10 @@ async def create_workstream(request: Request) -> Response:
     code, say) is shown beside its field with the input kept."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values, forms = (
         edit.values_from(form, edit.FIELDS),
-        workstreams.FormContext(signed.session.csrf, tab.id),
+        FormContext(signed.session.csrf, tab.id),
     )
     people = await edit.leads(signed, program)
     try:
@@ -118,9 +117,9 @@ async def edit_workstream(request: Request) -> Response:
     sends the browser to the page's new address."""
     signed, program, form, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     ws = await workstream_of(signed, program, request.path_params["shortCode"])
-    values, forms = edit.values_from(form), workstreams.FormContext(signed.session.csrf, tab.id)
+    values, forms = edit.values_from(form), FormContext(signed.session.csrf, tab.id)
     people = await edit.leads(signed, program)
     try:
         await tab.client.mutation("workstreams:update", edit.update_args(ws["_id"], values))
@@ -139,12 +138,12 @@ async def delete_workstream(request: Request) -> Response:
     cards; refused, with the backend's reason, while anything still uses it."""
     signed, program, _, tab = await posted(request)
     if tab is None:
-        return live_forms.form_answer(EXPIRED, 409)
+        return live_forms.form_answer(live_forms.EXPIRED, 409)
     ws = await workstream_of(signed, program, request.path_params["shortCode"])
     try:
         await tab.client.mutation("workstreams:remove", {"workstreamId": ws["_id"]})
     except FunctionError as error:
-        forms = workstreams.FormContext(signed.session.csrf, tab.id)
+        forms = FormContext(signed.session.csrf, tab.id)
         return live_forms.form_answer(edit.delete_form(program, ws, forms, error.message))
     return live_forms.redirect_answer(f"/p/{program['slug']}/workstreams")
 

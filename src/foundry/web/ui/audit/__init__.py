@@ -20,6 +20,7 @@ from markupsafe import Markup
 from foundry.app.audit import ACTIONS
 from foundry.web.live import Region
 from foundry.web.templating import render
+from foundry.web.ui.shell import iso
 
 PAGE_SIZE = 25
 HEAD_MAX = 200
@@ -130,11 +131,6 @@ def day_label(day: str) -> str:
 def clock(ms: float) -> str:
     """The UTC time of day of a timestamp."""
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%H:%M:%S")
-
-
-def iso(ms: float) -> str:
-    """A timestamp for `<time datetime>`."""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
 def by_day(entries: list[dict[str, Any]], field: str) -> list[tuple[str, list[dict[str, Any]]]]:

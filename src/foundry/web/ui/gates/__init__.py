@@ -14,7 +14,7 @@ from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
 from foundry.web.ui import requirement_detail as shared_detail
-from foundry.web.ui.shell import live, when
+from foundry.web.ui.shell import iso, live, when
 
 PAGE_SIZE = 200  # the backend's page limit
 LIST = "gates-list"
@@ -35,7 +35,7 @@ def shared(program: dict[str, Any], forms: FormContext | None) -> dict[str, Any]
         "forms": forms,
         "labels": STATUS_LABELS,
         "when": when,
-        "iso": shared_detail.iso,
+        "iso": iso,
         "size": shared_detail.human_size,
     }
 

@@ -11,7 +11,6 @@ import base64
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -25,9 +24,9 @@ from foundry.client import HttpClient
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.context import Signed
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
 from foundry.web.templating import render
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import iso, live, when
 
 # The moves requirements:set_status allows (foundry.app.requirements.STATUS_MOVES), in order.
 STATUS_MOVES = {
@@ -56,11 +55,9 @@ HISTORY = "requirement-history"
 
 
 @dataclass
-class FormContext:
-    """What the forms inside a region post with; the tab id is known once the tab opens."""
+class FormContext(live_forms.FormContext):
+    """The live forms' context plus who is signed in (their own comments get edit buttons)."""
 
-    csrf: str
-    tab_id: str = ""
     user_id: str = ""
 
 
@@ -71,20 +68,6 @@ class CommentTarget:
     entity_type: str
     entity_id: str
     url: str
-
-
-def when(ms: float | None) -> str:
-    """A commit-time in milliseconds as a UTC date and time."""
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def iso(ms: float | None) -> str:
-    """A commit-time in milliseconds as an ISO 8601 instant (for `<time datetime>`)."""
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
 def base_url(program: dict[str, Any], requirement_id: str) -> str:
@@ -217,16 +200,6 @@ def shows(tab: Tab, req_id: str) -> bool:
     """Whether `tab` is this page's tab for requirement `req_id`."""
     reg = tab.regions.get(REQUIREMENT)
     return reg is not None and reg.args.get("requirementId") == req_id
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered from the tab's current value."""
-    reg = tab.regions[name]
-    try:
-        html = reg.render(tab.client.local_result(reg.path, reg.args))
-    except FunctionError as error:
-        html = render_failure(reg, error)
-    return region(name, html, tab.ts)
 
 
 def comment_form(

@@ -29,6 +29,13 @@ def when(ms: float | None) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def iso(ms: float | None) -> str:
+    """A commit time in milliseconds as an ISO 8601 instant (for `<time datetime>`)."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
 def page(title: str, content: str, **context: Any) -> str:
     """A full page around `content`."""
     context.setdefault("user", None)

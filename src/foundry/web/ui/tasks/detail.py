@@ -46,7 +46,6 @@ CLEARABLE = (
     "sprintId",
 )
 INDEX = re.compile(r"\[\d+\]$")
-EXPIRED = "<p role='alert'>This page expired; reload it.</p>"
 
 
 @dataclass

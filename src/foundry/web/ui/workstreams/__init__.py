@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
 
 from foundry.client.errors import FunctionError
 from foundry.web.context import Signed
-from foundry.web.live import Region, Tab, render_failure
+from foundry.web.live import Region, Tab
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
 from foundry.web.ui import sprints
-from foundry.web.ui.shell import region
+from foundry.web.ui.shell import iso, live, when
 
 STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "blocked": "Blocked"}
 NEXT_STATUS = {"on_track": "at_risk", "at_risk": "blocked", "blocked": "on_track"}
@@ -33,28 +32,6 @@ GRID = "workstreams-grid"
 SUMMARY = "workstream-summary"
 REQUIREMENTS = "workstream-requirements"
 TASKS = "workstream-tasks"
-
-
-@dataclass
-class FormContext:
-    """What the status forms inside a region post with; the tab id is known once it opens."""
-
-    csrf: str
-    tab_id: str = ""
-
-
-def when(ms: float | None) -> str:
-    """A commit-time in milliseconds as a UTC date and time."""
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def iso(ms: float | None) -> str:
-    """A commit-time in milliseconds as an ISO 8601 instant (for `<time datetime>`)."""
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
 def shared_context(program: dict[str, Any], forms: FormContext | None) -> dict[str, Any]:
@@ -120,15 +97,6 @@ def tasks_region(program: dict[str, Any], workstream_id: str) -> Region:
     )
 
 
-def render_now(tab: Tab, name: str) -> str:
-    """A region of `tab` rendered from the tab's current value of its query."""
-    region = tab.regions[name]
-    try:
-        return region.render(tab.client.local_result(region.path, region.args))
-    except FunctionError as error:
-        return render_failure(region, error)
-
-
 def find(workstreams: list[dict[str, Any]], short_code: str) -> dict[str, Any]:
     """The workstream with this short code (a FunctionError, shown as not found, otherwise)."""
     for ws in workstreams:
@@ -154,11 +122,6 @@ def detail_regions(program: dict[str, Any], ws: dict[str, Any], forms: FormConte
         tasks_region(program, ws["_id"]),
         sprints.workstream_region(program, ws["_id"]),
     ]
-
-
-def live(tab: Tab, name: str) -> Markup:
-    """A region of `tab` in its wrapper, rendered now (once the forms know the tab's id)."""
-    return region(name, render_now(tab, name), tab.ts)
 
 
 def cards_page(tab: Tab, create_form: Markup | None = None) -> str:

@@ -14,8 +14,8 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from foundry.web.context import Signed
+from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.workstreams import FormContext
 
 FIELDS = ("name", "shortCode", "description", "ownerId", "sprintCadence")
 EDIT_FIELDS = (*FIELDS, "currentSprint")
