@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from foundry.engine.errors import ArgumentError, AuthRequired, NotFoundError
@@ -112,3 +115,36 @@ async def test_requirement_and_task_moves_reach_the_feed_bulk_as_one_line(app: H
         ("task_created", "Alice created task Build checkout"),
         ("task_status", "Alice moved task Build checkout: backlog → todo"),
     ]
+
+
+def test_the_filter_choices_cover_every_event_type_the_product_writes() -> None:
+    """Every literal event type passed to `record_activity` (or `Moves.finish`) is a choice."""
+    from foundry.app import activity
+
+    written: set[str] = {"findings_approved", "findings_rejected"}  # f"findings_{to}"
+    for path in Path(activity.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            position = {"record_activity": 3, "finish": 0}.get(str(name))
+            if position is None or len(node.args) <= position:
+                continue
+            arg = node.args[position]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                written.add(arg.value)
+    assert "comment_added" in written and "findings_imported" in written
+    assert written <= set(activity.EVENT_TYPES)
+
+
+async def test_the_timeline_filters_by_event_type(app: Harness) -> None:
+    alice = await app.user("alice")
+    org = await app.org("Acme", {"alice": (alice, "admin")})
+    program_id = await alice.mutation("programs:create", orgId=org, name="P", clientName="Acme")
+    new = {"programId": program_id, "priority": "must_have", "fitGap": "native"}
+    await alice.mutation("requirements:create", title="Checkout", **new)
+    await alice.mutation("tasks:create", programId=program_id, title="Build checkout")
+    page = await alice.query(
+        "activity:timeline", programId=program_id, numItems=10, eventType="task_created"
+    )
+    assert [e["eventType"] for e in page["page"]] == ["task_created"]

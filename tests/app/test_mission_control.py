@@ -63,3 +63,68 @@ async def test_strangers_and_anonymous_callers_see_nothing(app: Harness) -> None
         await mallory.query("mission_control:overview", programId=program)
     with pytest.raises(AuthRequired):
         await app.anonymous().query("mission_control:overview", programId=program)
+
+
+async def checklist(actor: Any, program: str) -> dict[str, Any]:
+    """The overview's "Get started" checklist."""
+    overview = await actor.query("mission_control:overview", programId=program)
+    return dict(overview["onboarding"])
+
+
+async def test_onboarding_steps_tick_as_the_program_fills_up(app: Harness) -> None:
+    alice, bob = await app.user("ob-alice"), await app.user("ob-bob")
+    org = await app.org("Onb", {"alice": (alice, "admin"), "bob": (bob, "member")})
+    program = await alice.mutation("programs:create", orgId=org, name="New", clientName="C")
+    first = await checklist(alice, program)
+    assert first == {"steps": dict.fromkeys(first["steps"], False), "done": 0, "total": 6}
+    assert list(first["steps"]) == [
+        "requirements",
+        "workstreams",
+        "team",
+        "skills",
+        "sprints",
+        "risks",
+    ]
+
+    # The creator putting themselves on the team does not count as inviting the team.
+    await alice.mutation("team:add", programId=program, userId=alice.user_id, role="director")
+    assert (await checklist(alice, program))["steps"]["team"] is False
+
+    ticked: list[str] = []
+
+    async def expect_ticked(step: str) -> None:
+        ticked.append(step)
+        now = await checklist(alice, program)
+        assert [s for s, done in now["steps"].items() if done] == sorted(
+            ticked, key=list(now["steps"]).index
+        )
+        assert now["done"] == len(ticked)
+
+    ws = await alice.mutation("workstreams:create", programId=program, name="A", shortCode="W1")
+    await expect_ticked("workstreams")
+    await new_req(alice, program, "r1")
+    await expect_ticked("requirements")
+    await alice.mutation("team:add", programId=program, userId=bob.user_id, role="developer")
+    await expect_ticked("team")
+    await alice.mutation("skills:fork_template", programId=program, templateKey="testing")
+    await expect_ticked("skills")
+    await alice.mutation("sprints:create", programId=program, workstreamId=ws, name="S1")
+    await expect_ticked("sprints")
+    await alice.mutation(
+        "risks:create", programId=program, title="R", severity="low", probability="likely"
+    )
+    await expect_ticked("risks")
+    assert (await checklist(alice, program))["done"] == 6
+
+
+async def test_each_onboarding_step_flips_on_its_own(app: Harness) -> None:
+    alice, _, program = await setup_program(app, "Flip")
+    await alice.mutation("workstreams:create", programId=program, name="A", shortCode="W1")
+    after_ws = await checklist(alice, program)
+    assert after_ws["done"] == 1 and after_ws["steps"]["workstreams"] is True
+    await alice.mutation(
+        "risks:create", programId=program, title="R", severity="high", probability="likely"
+    )
+    after_risk = await checklist(alice, program)
+    assert after_risk["done"] == 2 and after_risk["steps"]["risks"] is True
+    assert after_risk["steps"]["requirements"] is False

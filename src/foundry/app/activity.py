@@ -21,6 +21,26 @@ from foundry.engine.values import v
 MESSAGE_MAX = 500
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_.]{0,59}$")
 MAX_PAGE = 200
+EVENT_TYPES = (
+    "comment_added",
+    "requirement_created",
+    "requirement_status",
+    "requirements_status",
+    "task_created",
+    "task_status",
+    "skill_created",
+    "skill_version",
+    "document_uploaded",
+    "findings_proposed",
+    "findings_approved",
+    "findings_rejected",
+    "findings_edited",
+    "findings_imported",
+    "findings_reverted",
+    "evidence_added",
+    "integration_created",
+)
+"""Every event type the product's `record_activity` calls write (the feed's filter choices)."""
 
 TABLES = {
     "activityEvents": define_table(

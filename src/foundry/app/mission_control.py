@@ -3,7 +3,8 @@
 Everything here reads the program's counters (`programStats`, one document), at most 100
 workstreams, the 10 newest audit rows, at most 10 open critical risks and, when the tasks
 table declares the index `by_status_due` (["orgId", "programId", "status", "dueDate"]), at most
-20 overdue tasks per open status. Counters of other modules are read by the keys in
+20 overdue tasks per open status, and for the onboarding checklist the program's first audit row
+(its creator) and at most two team members. Counters of other modules are read by the keys in
 docs/domain.md; a module that does not keep them yet shows zeros.
 """
 
@@ -18,6 +19,7 @@ from foundry.app.model.stats import counts_of
 from foundry.app.pipeline import summarize
 from foundry.app.requirements import PRIORITIES
 from foundry.app.requirements import STATUSES as REQUIREMENT_STATUSES
+from foundry.app.skills import STATUSES as SKILL_STATUSES
 from foundry.engine.context import QueryCtx
 from foundry.engine.errors import ArgumentError
 from foundry.engine.functions import query
@@ -32,6 +34,8 @@ GATE_STATUSES = ("pending", "passed", "failed", "overridden")
 RECENT_ACTIVITY = 10
 OVERDUE_MAX = 20
 CRITICAL_RISKS = 10
+ONBOARDING_STEPS = ("requirements", "workstreams", "team", "skills", "sprints", "risks")
+"""The "Get started" checklist's steps, in the order a new program usually takes them."""
 
 
 def group(counts: Mapping[str, Any], prefix: str, names: Sequence[str]) -> dict[str, int]:
@@ -67,6 +71,51 @@ def kpis(counts: Mapping[str, Any]) -> dict[str, Any]:
             ("suggested", "approved", "active", "blocked", "resolved"),
         ),
     }
+
+
+def total(counts: Mapping[str, Any], prefix: str, names: Sequence[str]) -> int:
+    """The sum of the `prefix + name` counters."""
+    return sum(group(counts, prefix, names).values())
+
+
+def has_team_beyond_creator(ctx: QueryCtx, program: Mapping[str, Any]) -> bool:
+    """Whether someone other than the program's creator is on its team (two bounded reads).
+
+    The creator is whoever wrote the program's first audit row (its creation).
+    """
+    org_id, program_id = program["orgId"], program["_id"]
+    first = (
+        ctx.db.query("auditLog")
+        .with_index("by_program", lambda q: q.eq("orgId", org_id).eq("programId", program_id))
+        .order("asc")
+        .first()
+    )
+    creator = None if first is None else first.get("userId")
+    team = (
+        ctx.db.query("teamMembers")
+        .with_index("by_program_user", lambda q: q.eq("orgId", org_id).eq("programId", program_id))
+        .take(2)
+    )
+    return any(row["userId"] != creator for row in team)
+
+
+def onboarding(
+    ctx: QueryCtx, program: Mapping[str, Any], counts: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The "Get started" checklist: `{"steps": {step: done}, "done": n, "total": 6}`.
+
+    Every step but the team is read from the counters; the team is two bounded index reads.
+    """
+    steps = {
+        "requirements": int(counts.get("requirements.total", 0)) > 0,
+        "workstreams": total(counts, "workstreams.", workstreams.STATUSES) > 0,
+        "team": has_team_beyond_creator(ctx, program),
+        "skills": total(counts, "skills.", SKILL_STATUSES) > 0,
+        "sprints": total(counts, "sprints.", SPRINT_STATUSES) > 0,
+        "risks": total(counts, "risks.", RISK_STATUSES) > 0,
+    }
+    done = sum(steps.values())
+    return {"steps": steps, "done": done, "total": len(steps)}
 
 
 def overdue_in(ctx: QueryCtx, program: Mapping[str, Any], status: str) -> Any:
@@ -159,6 +208,7 @@ def overview(ctx: QueryCtx, programId: str) -> Any:
         "workstreams": grid,
         "pipeline": summarize(counts, "", complete),
         "recentActivity": activity,
+        "onboarding": onboarding(ctx, program, counts),
         "needsAttention": {
             "blockedWorkstreams": [w for w in grid if w["status"] == "blocked"],
             "atRiskWorkstreams": [w for w in grid if w["status"] == "at_risk"],

@@ -44,7 +44,7 @@ async def load_more(request: Request, kind: Timeline = AUDIT) -> Response:
     if tab is None:
         return live_forms.form_answer(live_forms.EXPIRED, 409)
     program = await program_by_slug(signed, request.path_params["slug"])
-    extra = audit.backend_filters(audit.filters_from(form)) if kind is AUDIT else {}
+    extra = kind.backend_filters(kind.filters_from(form))
     older = audit.older_region(kind, program, form, extra)
     if older is None:
         return live_forms.form_answer("<p role='alert'>Nothing more to load.</p>", 400)

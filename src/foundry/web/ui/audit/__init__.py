@@ -164,6 +164,10 @@ class Timeline:
     field: str
     template: str
     url: str
+    filters_from: Callable[[Mapping[str, Any]], dict[str, str]]
+    """The timeline's filters from a query string or a "Load more" form."""
+    backend_filters: Callable[[Mapping[str, str]], dict[str, Any]]
+    """The backend query's arguments for those filters."""
 
     def window(self, filters: Mapping[str, str], before: int | None = None) -> dict[str, Any]:
         """The `since`/`before` bounds of the filters' date range (and an older page's cursor)."""
@@ -173,9 +177,6 @@ class Timeline:
         if before is not None:
             upper = before if upper is None else min(upper, before)
         return {"since": since, "before": upper}
-
-
-AUDIT = Timeline("audit", "audit:timeline", "timestamp", "audit/entries.html", "audit")
 
 
 def filters_from(query: Mapping[str, Any]) -> dict[str, str]:
@@ -207,11 +208,22 @@ def backend_filters(filters: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
+AUDIT = Timeline(
+    "audit",
+    "audit:timeline",
+    "timestamp",
+    "audit/entries.html",
+    "audit",
+    filters_from,
+    backend_filters,
+)
+
+
 def first_args(
     kind: Timeline, program: Mapping[str, Any], query: Mapping[str, Any], extra: dict[str, Any]
 ) -> dict[str, Any]:
     """The arguments of a timeline's first read (a one-off, to find where its live page starts)."""
-    window = kind.window(filters_from(query), before_from(query))
+    window = kind.window(kind.filters_from(query), before_from(query))
     return {"programId": program["_id"], **extra, **_set(window), "numItems": PAGE_SIZE}
 
 
@@ -264,7 +276,7 @@ def older_region(
     before, number = before_from(form), str(form.get("page") or "")
     if before is None or not number.isdigit():
         return None
-    window = kind.window(filters_from(form), before)
+    window = kind.window(kind.filters_from(form), before)
     args = {"programId": program["_id"], **extra, **_set(window), "numItems": PAGE_SIZE}
     return page_region(kind, program, f"{kind.name}-page-{number}", args)
 
@@ -347,6 +359,6 @@ def more_answer(
     number = int(str(form.get("page")))
     more = ""
     if not value["isDone"] and value["before"] is not None:
-        filters = filters_from(form)
+        filters = kind.filters_from(form)
         more = more_form(kind, program, filters, int(value["before"]), number + 1)
     return {"ok": True, "html": str(page), "more": str(more), "count": len(value["page"])}

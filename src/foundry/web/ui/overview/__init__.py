@@ -23,6 +23,19 @@ BLOCKS = (
 )
 """The dashboard's blocks in page order: (name, heading)."""
 
+ONBOARDING = "overview-onboarding"
+"""The "Get started" checklist's region (above the blocks; it renders its own heading)."""
+
+STEPS = (
+    ("requirements", "Add requirements", "requirements"),
+    ("workstreams", "Create workstreams", "workstreams"),
+    ("team", "Invite the team", "settings/team"),
+    ("skills", "Add skills (fork a template)", "skills"),
+    ("sprints", "Plan a sprint", "sprints"),
+    ("risks", "Raise a risk", "risks"),
+)
+"""The checklist's steps: (step in `mission_control:overview`'s onboarding, label, page)."""
+
 
 def region_name(block: str) -> str:
     """The live region that holds one block."""
@@ -36,10 +49,18 @@ def _renderer(block: str, program: dict[str, Any]) -> Callable[[Any], str]:
     return render_block
 
 
+def _render_onboarding(program: dict[str, Any]) -> Callable[[Any], str]:
+    def render_checklist(value: Any) -> str:
+        return render("overview/onboarding.html", o=value, program=program, steps=STEPS)
+
+    return render_checklist
+
+
 def regions(program: dict[str, Any]) -> list[Region]:
     """The dashboard's regions, every one a view of the program's overview."""
     args = {"programId": program["_id"]}
-    return [
+    checklist = Region(ONBOARDING, "mission_control:overview", args, _render_onboarding(program))
+    return [checklist] + [
         Region(region_name(block), "mission_control:overview", args, _renderer(block, program))
         for block, _ in BLOCKS
     ]
@@ -50,4 +71,7 @@ def dashboard(program: dict[str, Any], html: dict[str, str], ts: int) -> str:
     wrapped = {
         block: region(region_name(block), html[region_name(block)], ts) for block, _ in BLOCKS
     }
-    return render("overview/page.html", program=program, blocks=BLOCKS, wrapped=wrapped)
+    onboarding = region(ONBOARDING, html[ONBOARDING], ts)
+    return render(
+        "overview/page.html", program=program, blocks=BLOCKS, wrapped=wrapped, onboarding=onboarding
+    )
