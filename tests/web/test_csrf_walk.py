@@ -56,3 +56,25 @@ def test_every_post_without_its_csrf_token_is_refused(stack: Stack) -> None:
     finally:
         client.close()
     assert accepted == []
+
+
+def test_every_post_from_a_forgotten_tab_asks_for_a_reload_and_never_fails(stack: Stack) -> None:
+    client = signed_in_client(stack)
+    try:
+        page = client.get(f"/p/{SLUG}/risks").text
+        csrf = re.search(r'data-csrf="([^"]+)"', page)
+        assert csrf is not None
+        headers = {"X-CSRF-Token": csrf.group(1), "X-Live-Form": "1"}
+        crashed, expired = [], 0
+        for path in POST_ROUTES:
+            if path == "/logout":
+                continue
+            answer = client.post(concrete(path), data={"tab": "gone"}, headers=headers)
+            if answer.status_code >= 500:
+                crashed.append(f"{path} → {answer.status_code}")
+            if answer.status_code == 409 and "expired" in answer.text:
+                expired += 1
+    finally:
+        client.close()
+    assert crashed == []
+    assert expired >= 70  # most forms reach the tab check; the rest stop at their own lookups

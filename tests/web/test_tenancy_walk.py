@@ -104,8 +104,9 @@ def test_no_program_page_opens_for_another_organisation(stack: Stack) -> None:
     assert leaked == []
     # The URLs were real: the member opens every one but the file downloads (the demo program
     # has no uploaded files; their own tests download real ones).
-    assert sorted(set(PROGRAM_PAGES) - set(opened)) == [
+    downloads = {
         "/p/{slug}/discovery/documents/{documentId}/download",
         "/p/{slug}/gates/{gateId}/evidence/{evidenceId}",
         "/p/{slug}/r/{requirementId}/evidence/{evidenceId}",
-    ]
+    }
+    assert set(PROGRAM_PAGES) - set(opened) <= downloads, set(PROGRAM_PAGES) - set(opened)

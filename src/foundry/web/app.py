@@ -22,9 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import foundry
 from foundry.client.errors import FunctionError
 from foundry.config import Settings
-from foundry.web import pages
+from foundry.web import live_forms, pages
 from foundry.web.backend import BackendAuth
-from foundry.web.context import CsrfFailed, SignInRequired
+from foundry.web.context import CsrfFailed, SignInRequired, TabExpired
 from foundry.web.live import Tabs
 from foundry.web.sessions import SessionStore
 from foundry.web.ui.shell import page
@@ -81,6 +81,10 @@ async def _csrf(request: Request, exc: Exception) -> Response:
     return HTMLResponse("The form expired; reload the page and try again.", status_code=403)
 
 
+async def _tab_expired(request: Request, exc: Exception) -> Response:
+    return live_forms.form_answer(live_forms.EXPIRED, 409)
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
     message = exc.message if isinstance(exc, FunctionError) else "Not found."
     return HTMLResponse(page("Not found", f"<p>{message}</p>"), status_code=404)
@@ -124,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={
             SignInRequired: _sign_in,
             CsrfFailed: _csrf,
+            TabExpired: _tab_expired,
             FunctionError: _not_found,
         },
         lifespan=lifespan,

@@ -4,6 +4,7 @@ then the program a URL names. Routes ask for exactly what they need."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,13 +133,26 @@ async def program_by_slug(signed: Signed, slug: str) -> dict[str, Any]:
     return dict(program)
 
 
-async def program_post(request: Request) -> tuple[Signed, FormData, dict[str, Any], Tab | None]:
+class TabExpired(Exception):
+    """A live form came from a tab this process no longer has (it restarted, or the page was
+    away too long), or from a tab showing another page: the answer asks for a reload."""
+
+
+def posted_tab(signed: Signed, form: Mapping[str, Any]) -> Tab:
+    """The tab a live form was posted from; TabExpired when this process no longer has it."""
+    tab = signed.tabs.get(str(form.get("tab", "")))
+    if tab is None:
+        raise TabExpired
+    return tab
+
+
+async def program_post(request: Request) -> tuple[Signed, FormData, dict[str, Any], Tab]:
     """A live form posted on a program page: the session, the checked form, the program the
-    URL's slug names and the tab the form came from (None once that tab has expired)."""
+    URL's slug names and the tab the form came from."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, form, program, signed.tabs.get(str(form.get("tab", "")))
+    return signed, form, program, posted_tab(signed, form)
 
 
 async def program_workstreams(signed: Signed, program: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,7 +16,14 @@ from starlette.routing import Route
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
 from foundry.web.backend import AuthFailed
-from foundry.web.context import Signed, SignInRequired, backend_client, checked_form, signed_in
+from foundry.web.context import (
+    Signed,
+    SignInRequired,
+    backend_client,
+    checked_form,
+    posted_tab,
+    signed_in,
+)
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.sessions import COOKIE
@@ -27,11 +34,11 @@ PRE_CSRF = "foundry_csrf"
 NO_ORG = "<p>You do not belong to an organisation yet.</p>"
 
 
-async def _posted(request: Request) -> tuple[Signed, FormData, Tab | None, FormContext]:
+async def _posted(request: Request) -> tuple[Signed, FormData, Tab, FormContext]:
     """A live-form post's session, form, tab and the form context to re-render with."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = signed.tabs.get(str(form.get("tab", "")))
+    tab = posted_tab(signed, form)
     return signed, form, tab, FormContext(signed.session.csrf, tab.id if tab else "")
 
 
@@ -66,8 +73,6 @@ async def org_settings(request: Request) -> Response:
 async def rename_org(request: Request) -> Response:
     """POST /settings/org (live form): rename the organisation."""
     signed, form, tab, forms = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     name = str(form.get("name", ""))
     try:
         await tab.client.mutation("accounts/orgs:rename", {"orgId": signed.org_id, "name": name})
@@ -80,8 +85,6 @@ async def rename_org(request: Request) -> Response:
 async def set_member_role(request: Request) -> Response:
     """POST /settings/org/members/role (live form): change a member's organisation role."""
     signed, form, tab, forms = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     user_id, role = str(form.get("userId", "")), str(form.get("role", ""))
     args = {"orgId": signed.org_id, "userId": user_id, "role": role}
     try:
@@ -95,8 +98,6 @@ async def set_member_role(request: Request) -> Response:
 async def remove_member(request: Request) -> Response:
     """POST /settings/org/members/remove (live form): remove a member from the organisation."""
     signed, form, tab, _ = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"orgId": signed.org_id, "userId": str(form.get("userId", ""))}
     try:
         await tab.client.mutation("accounts/orgs:remove_member", args)
@@ -108,8 +109,6 @@ async def remove_member(request: Request) -> Response:
 async def create_invitation(request: Request) -> Response:
     """POST /settings/org/invitations (live form): create an invitation link, shown once."""
     signed, form, tab, forms = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")).strip() for k in ("email", "role")}
     try:
         made = await tab.client.action(
@@ -126,8 +125,6 @@ async def create_invitation(request: Request) -> Response:
 async def revoke_invitation(request: Request) -> Response:
     """POST /settings/org/invitations/revoke (live form): revoke a pending invitation."""
     _, form, tab, _ = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     invitation_id = str(form.get("invitationId", ""))
     try:
         await tab.client.mutation("accounts/invitations:revoke", {"invitationId": invitation_id})
@@ -149,8 +146,6 @@ async def tokens_page(request: Request) -> Response:
 async def create_token(request: Request) -> Response:
     """POST /settings/tokens (live form): create a token for the active organisation."""
     signed, form, tab, forms = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     name = str(form.get("name", ""))
     try:
         made = await tab.client.action(
@@ -166,8 +161,6 @@ async def create_token(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     """POST /settings/tokens/revoke (live form): revoke one of the user's tokens."""
     _, form, tab, _ = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         await tab.client.mutation(
             "accounts/api_tokens:revoke", {"tokenId": str(form.get("tokenId", ""))}

@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import Signed, checked_form, posted_tab, program_by_slug, signed_in
 from foundry.web.live import Tab
 from foundry.web.ui import audit
 from foundry.web.ui.audit import AUDIT, Timeline
@@ -40,9 +40,7 @@ async def load_more(request: Request, kind: Timeline = AUDIT) -> Response:
     """POST /p/{slug}/audit/more: the next older page, as a new live region of the tab."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     program = await program_by_slug(signed, request.path_params["slug"])
     extra = kind.backend_filters(kind.filters_from(form))
     older = audit.older_region(kind, program, form, extra)

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import Signed, checked_form, posted_tab, program_by_slug, signed_in
 from foundry.web.ui import chrome, notifications
 from foundry.web.ui.shell import page, region
 
@@ -96,9 +96,7 @@ async def mark_all_read(request: Request) -> Response:
     """POST /notifications/read-all (live form): answers with the list and the bell."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer("<p role='alert'>This page expired; reload it.</p>", 409)
+    tab = posted_tab(signed, form)
     try:
         await tab.client.mutation("notifications:mark_all_read", {"orgId": signed.org_id})
     except FunctionError as error:

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import checked_form, program_by_slug, signed_in
+from foundry.web.context import TabExpired, checked_form, posted_tab, program_by_slug, signed_in
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import gates
@@ -43,20 +43,18 @@ async def gate_page(request: Request) -> Response:
     return HTMLResponse(page(gate["name"], content, **shell))
 
 
-async def _posted(request: Request) -> tuple[Tab | None, dict[str, str], FormContext]:
-    """A gate form's tab (None if it expired), its fields and the context to re-render it."""
+async def _posted(request: Request) -> tuple[Tab, dict[str, str], FormContext]:
+    """A gate form's tab, its fields and the context to re-render it."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     fields = {k: str(val) for k, val in form.items() if isinstance(val, str)}
-    tab = signed.tabs.get(fields.get("tab", ""))
-    return tab, fields, FormContext(signed.session.csrf, tab.id if tab else "")
+    tab = posted_tab(signed, fields)
+    return tab, fields, FormContext(signed.session.csrf, tab.id)
 
 
 async def set_criterion(request: Request) -> Response:
     """POST /p/{slug}/gates/{gateId}/criteria (live form): a criterion's passed box and evidence."""
     tab, fields, forms = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     index = fields.get("index", "")
     args = {"gateId": request.path_params["gateId"], "passed": fields.get("passed") == "1"}
     try:
@@ -74,8 +72,6 @@ async def set_criterion(request: Request) -> Response:
 async def decide(request: Request) -> Response:
     """POST /p/{slug}/gates/{gateId}/decide (live form): evaluate, finalize or reopen the gate."""
     tab, fields, forms = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     action = fields.get("op", "")
     try:
         if action not in gates.ACTIONS:
@@ -89,8 +85,6 @@ async def decide(request: Request) -> Response:
 async def override(request: Request) -> Response:
     """POST /p/{slug}/gates/{gateId}/override (live form): let the gate through, with a reason."""
     tab, fields, forms = await _posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     gate_id, reason = request.path_params["gateId"], fields.get("reason", "").strip()
     try:
         await tab.client.mutation("gates:override", {"gateId": gate_id, "reason": reason})
@@ -110,9 +104,9 @@ async def upload_evidence(request: Request) -> Response:
         await program_by_slug(signed, request.path_params["slug"]),
         request.path_params["gateId"],
     )
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None or not gates.shows(tab, gate_id):
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
+    if not gates.shows(tab, gate_id):
+        raise TabExpired
     refused = await gates.attach_file(tab, gate_id, form)
     if refused is None:
         return live_forms.regions_answer(tab, [gates.DETAIL])

@@ -45,8 +45,6 @@ async def integration_page(request: Request) -> Response:
 async def save(request: Request) -> Response:
     """POST /p/{slug}/integrations[/{id}] (live form): add an integration or edit one."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values, item_id = integrations.values_of(form), request.path_params.get("id")
     path, args = integrations.save_args(values, program["_id"], item_id)
     forms = FormContext(signed.session.csrf, tab.id)
@@ -65,8 +63,6 @@ async def save(request: Request) -> Response:
 async def set_status(request: Request) -> Response:
     """POST /p/{slug}/integrations/status (live form): move an integration along its lifecycle."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {k: str(form.get(k, "")) for k in ("integrationId", "status")}
     try:
         await tab.client.mutation("integrations:set_status", args)
@@ -81,8 +77,6 @@ async def set_status(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     """POST /p/{slug}/integrations/delete (live form): remove an integration."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         await tab.client.mutation(
             "integrations:delete", {"integrationId": str(form.get("integrationId", ""))}

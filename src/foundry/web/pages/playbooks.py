@@ -43,8 +43,6 @@ async def playbooks_page(request: Request) -> Response:
 async def create_playbook(request: Request) -> Response:
     """POST /p/{slug}/playbooks (live form): create a draft playbook."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")).strip() for k in ("name", "targetPlatform", "description")}
     args = {k: val for k, val in values.items() if val}
     try:
@@ -80,8 +78,6 @@ async def playbook_page(request: Request) -> Response:
 async def save_step(request: Request) -> Response:
     """POST /p/{slug}/playbooks/{id}/steps[/edit] (live form): add a step or change one."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     pb_id, values = request.path_params["id"], playbooks.step_values(form)
     index = playbooks.index_of(form) if request.url.path.endswith("/edit") else None
     try:
@@ -125,8 +121,6 @@ ArgsOf = Callable[[str, FormData, Tab], dict[str, Any]]
 async def one_button(request: Request, path: str, args_of: ArgsOf) -> Response:
     """A one-button form's post: run `path` with `args_of(playbookId, form, tab)`."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     pb_id = request.path_params["id"]
     try:
         await tab.client.mutation(path, args_of(pb_id, form, tab))
@@ -174,8 +168,6 @@ async def set_status(request: Request) -> Response:
 async def reorder_steps(request: Request) -> Response:
     """POST /p/{slug}/playbooks/{id}/steps/reorder (live form, from a drag): the new order."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     try:
         order = [int(i) for i in str(form.get("order", "")).split(",")]
         await tab.client.mutation(
@@ -193,8 +185,6 @@ async def reorder_steps(request: Request) -> Response:
 async def instantiate(request: Request) -> Response:
     """POST /p/{slug}/playbooks/{id}/instantiate (live form): an instance and its tasks."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     pb_id, name = request.path_params["id"], str(form.get("name", "")).strip()
     try:
         await tab.client.mutation("playbooks:instantiate", {"playbookId": pb_id, "name": name})

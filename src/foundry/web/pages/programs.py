@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import checked_form, signed_in
+from foundry.web.context import checked_form, posted_tab, signed_in
 from foundry.web.ui import programs
 from foundry.web.ui.programs import wizard
 from foundry.web.ui.shell import page, region
@@ -33,9 +33,7 @@ async def create_program(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     values = {k: str(form.get(k, "")).strip() for k in ("name", "clientName")}
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer("<p role='alert'>This page expired; reload it.</p>", 409)
+    tab = posted_tab(signed, form)
     try:
         await tab.client.mutation("programs:create", {"orgId": signed.org_id, **values})
     except FunctionError as error:

@@ -10,7 +10,14 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import (
+    Signed,
+    TabExpired,
+    checked_form,
+    posted_tab,
+    program_by_slug,
+    signed_in,
+)
 from foundry.web.live import Tab
 from foundry.web.ui import requirement_detail as detail
 from foundry.web.ui.requirement_detail import edit
@@ -51,22 +58,20 @@ def forms_of(signed: Signed, tab: Tab) -> detail.FormContext:
     return detail.FormContext(signed.session.csrf, tab.id, user_id(signed))
 
 
-async def posted(request: Request) -> tuple[Signed, dict[str, Any], Any, Tab | None]:
-    """A live-form post's session, program, form and tab (None if expired or another page)."""
+async def posted(request: Request) -> tuple[Signed, dict[str, Any], Any, Tab]:
+    """A live-form post's session, program, form and tab (TabExpired: gone, or another page)."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is not None and not detail.shows(tab, request.path_params["requirementId"]):
-        tab = None
+    tab = posted_tab(signed, form)
+    if not detail.shows(tab, request.path_params["requirementId"]):
+        raise TabExpired
     return signed, program, form, tab
 
 
 async def add_comment(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/comments (live form): comment on the requirement."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id = request.path_params["requirementId"]
     target = detail.CommentTarget("requirement", req_id, detail.base_url(program, req_id))
     answer = [detail.COMMENTS, detail.HISTORY]
@@ -76,8 +81,6 @@ async def add_comment(request: Request) -> Response:
 async def edit_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     url = detail.base_url(program, request.path_params["requirementId"])
     comment_id, answer = request.path_params["commentId"], [detail.COMMENTS, detail.HISTORY]
     return await detail.update_comment(tab, forms_of(signed, tab), url, comment_id, form, answer)
@@ -86,8 +89,6 @@ async def edit_comment(request: Request) -> Response:
 async def delete_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/delete (live form): delete your own comment."""
     _, _, _, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     answer = [detail.COMMENTS, detail.HISTORY]
     return await detail.delete_comment(tab, request.path_params["commentId"], answer)
 
@@ -95,8 +96,6 @@ async def delete_comment(request: Request) -> Response:
 async def upload_evidence(request: Request) -> Response:
     """POST …/evidence (live multipart form): attach a file of at most 5 MiB."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id = request.path_params["requirementId"]
     args, refused = await detail.read_upload(form)
     try:
@@ -123,8 +122,6 @@ async def download_evidence(request: Request) -> Response:
 async def delete_evidence(request: Request) -> Response:
     """POST …/evidence/{evidenceId}/delete (live form): remove a file."""
     _, _, _, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     evidence_id = request.path_params["evidenceId"]
     try:
         await tab.client.mutation("evidence:delete", {"evidenceId": evidence_id})
@@ -136,8 +133,6 @@ async def delete_evidence(request: Request) -> Response:
 async def set_status(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/status (live form): move the requirement's status."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id = request.path_params["requirementId"]
     args = {"requirementId": req_id, "status": str(form.get("status", ""))}
     try:
@@ -152,8 +147,6 @@ async def set_status(request: Request) -> Response:
 async def edit_requirement(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/edit (live form): change the requirement's fields."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req_id, values = request.path_params["requirementId"], edit.values_from(form)
     options, forms = await edit.edit_options(signed, program), forms_of(signed, tab)
     try:
@@ -170,8 +163,6 @@ async def add_dependency(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/dependencies (live form): depend on a requirement,
     named by its reference; an unknown one, itself or a cycle is refused beside the field."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req = await requirement_of(signed, program, request.path_params["requirementId"])
     ref, forms = str(form.get("refId", "")), forms_of(signed, tab)
     options = await edit.edit_options(signed, program)
@@ -188,8 +179,6 @@ async def add_dependency(request: Request) -> Response:
 async def remove_dependency(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/dependencies/remove (live form): drop one dependency."""
     _, _, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {
         "requirementId": request.path_params["requirementId"],
         "dependsOnId": str(form.get("dependsOnId", "")),
@@ -205,8 +194,6 @@ async def delete_requirement(request: Request) -> Response:
     """POST /p/{slug}/r/{requirementId}/delete (confirmed form): delete the requirement, then
     go back to the table; refused (with the backend's reason) while it has tasks."""
     signed, program, _, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     req = await requirement_of(signed, program, request.path_params["requirementId"])
     try:
         await tab.client.mutation("requirements:remove", {"requirementId": req["_id"]})

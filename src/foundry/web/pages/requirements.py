@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import Signed, checked_form, posted_tab, program_by_slug, signed_in
 from foundry.web.live import Tab
 from foundry.web.ui import requirements
 from foundry.web.ui.shell import page, region
@@ -53,9 +53,7 @@ async def create_requirement(request: Request) -> Response:
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
     values = {k: str(form.get(k, "")).strip() for k in ("title", "priority", "fitGap")}
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(f"<p role='alert'>{EXPIRED}</p>", 409)
+    tab = posted_tab(signed, form)
     try:
         await tab.client.mutation("requirements:create", {"programId": program["_id"], **values})
     except FunctionError as error:
@@ -73,7 +71,7 @@ async def bulk_action(request: Request) -> Response:
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
     tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
+    if tab is None:  # the bulk bar shows `error`, not a form
         return JSONResponse({"ok": False, "error": EXPIRED}, status_code=409)
     try:
         path, args = requirements.bulk_call(program, form)

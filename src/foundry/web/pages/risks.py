@@ -12,7 +12,14 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import (
+    Signed,
+    TabExpired,
+    checked_form,
+    posted_tab,
+    program_by_slug,
+    signed_in,
+)
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import requirement_detail as shared_detail
@@ -42,9 +49,7 @@ async def create_risk(request: Request) -> Response:
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
     values = {k: str(form.get(k, "")).strip() for k in ("title", "severity", "probability")}
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     try:
         await tab.client.mutation("risks:create", {"programId": program["_id"], **values})
     except FunctionError as error:
@@ -61,9 +66,7 @@ async def set_status(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     risk_id, status = str(form.get("riskId", "")), str(form.get("status", ""))
     try:
         await tab.client.mutation("risks:set_status", {"riskId": risk_id, "status": status})
@@ -100,22 +103,21 @@ async def risk_page(request: Request) -> Response:
     )
 
 
-async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Tab | None]:
-    """A risk page's live-form post: session, program, form and tab (None: expired or other)."""
+async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Tab]:
+    """A risk page's live-form post: session, program, form and tab (TabExpired: gone, or
+    another page)."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is not None and not detail.shows(tab, request.path_params["riskId"]):
-        tab = None
+    tab = posted_tab(signed, form)
+    if not detail.shows(tab, request.path_params["riskId"]):
+        raise TabExpired
     return signed, program, form, tab
 
 
 async def edit_risk(request: Request) -> Response:
     """POST /p/{slug}/risks/{riskId}/edit (live form): change the risk's fields."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     risk_id, values = request.path_params["riskId"], detail.values_from(form)
     options, forms = await detail.edit_options(signed, program), forms_of(signed, tab.id)
     try:
@@ -131,8 +133,6 @@ async def edit_risk(request: Request) -> Response:
 async def add_comment(request: Request) -> Response:
     """POST /p/{slug}/risks/{riskId}/comments (live form): comment on the risk, or reply."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     target = detail.target(program, request.path_params["riskId"])
     answer = [detail.COMMENTS, detail.HISTORY]
     return await shared_detail.create_comment(tab, forms_of(signed, tab.id), target, form, answer)
@@ -141,8 +141,6 @@ async def add_comment(request: Request) -> Response:
 async def edit_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     url = detail.url_of(program, request.path_params["riskId"])
     comment_id, forms = request.path_params["commentId"], forms_of(signed, tab.id)
     answer = [detail.COMMENTS, detail.HISTORY]
@@ -152,8 +150,6 @@ async def edit_comment(request: Request) -> Response:
 async def delete_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/delete (live form): delete your own comment."""
     _, _, _, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     answer = [detail.COMMENTS, detail.HISTORY]
     return await shared_detail.delete_comment(tab, request.path_params["commentId"], answer)
 

@@ -28,8 +28,6 @@ async def settings_page(request: Request) -> Response:
 async def update_details(request: Request) -> Response:
     """POST /p/{slug}/settings (live form): change the program's details."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")).strip() for k in settings.DETAIL_FIELDS}
     args: dict[str, object] = {
         k: val for k, val in values.items() if val or k in settings.TEXT_FIELDS
@@ -48,8 +46,6 @@ async def update_details(request: Request) -> Response:
 async def set_status(request: Request) -> Response:
     """POST /p/{slug}/settings/status (live form): move the program to another status."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     status = str(form.get("status", ""))
     try:
         await tab.client.mutation(
@@ -76,8 +72,6 @@ async def team_page(request: Request) -> Response:
 async def add_member(request: Request) -> Response:
     """POST /p/{slug}/settings/team (live form): add someone to the team, or change their role."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = {k: str(form.get(k, "")) for k in ("userId", "role")}
     try:
         await tab.client.mutation("team:add", {"programId": program["_id"], **values})
@@ -94,8 +88,6 @@ async def add_member(request: Request) -> Response:
 async def remove_member(request: Request) -> Response:
     """POST /p/{slug}/settings/team/remove (live form): take someone off the team."""
     _, form, _, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     member_id = str(form.get("teamMemberId", ""))
     try:
         await tab.client.mutation("team:remove", {"teamMemberId": member_id})

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import checked_form, program_by_slug, signed_in
+from foundry.web.context import checked_form, posted_tab, program_by_slug, signed_in
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import skills
 from foundry.web.ui.shell import page
@@ -35,9 +35,7 @@ async def fork_template(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     key, name = str(form.get("templateKey", "")), str(form.get("name", "")).strip()
     args = {"programId": program["_id"], "templateKey": key, **({"name": name} if name else {})}
     try:
@@ -70,9 +68,7 @@ async def save_content(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     skill_id = request.path_params["skillId"]
     values = {k: str(form.get(k, "")) for k in ("content", "message", "expectedVersion")}
     forms = FormContext(signed.session.csrf, tab.id)

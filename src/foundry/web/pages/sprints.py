@@ -40,8 +40,6 @@ async def sprints_page(request: Request) -> Response:
 async def create_sprint(request: Request) -> Response:
     """POST /p/{slug}/sprints (live form): plan a workstream's next sprint."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values = sprints.values_of(form)
     try:
         args = sprints.sprint_args(values)
@@ -71,8 +69,6 @@ async def refused_create(
 async def set_status(request: Request) -> Response:
     """POST /p/{slug}/sprints/status (live form): start, complete, cancel or replan a sprint."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"sprintId": str(form.get("sprintId", "")), "status": str(form.get("status", ""))}
     try:
         await tab.client.mutation("sprints:set_status", args)
@@ -103,8 +99,6 @@ async def sprint_page(request: Request) -> Response:
 async def change_tasks(request: Request, path: str) -> Response:
     """Add a task to the sprint or take one out (`path` names the mutation)."""
     signed, form, program, tab = await program_post(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"sprintId": request.path_params["sprintId"], "taskIds": [str(form.get("taskId", ""))]}
     try:
         await tab.client.mutation(path, args)

@@ -14,7 +14,14 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import (
+    Signed,
+    TabExpired,
+    checked_form,
+    posted_tab,
+    program_by_slug,
+    signed_in,
+)
 from foundry.web.live import Region, Tab
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui import tasks
@@ -62,9 +69,7 @@ async def move_task(request: Request) -> Response:
     """POST /p/{slug}/tasks/move: a dropped card or a "Move to…" form; answers with the board."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     args = tasks.move_args(form)
     try:
         await tab.client.mutation("tasks:move", args)
@@ -98,9 +103,7 @@ async def create_task(request: Request) -> Response:
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
     values = {k: str(form.get(k, "")).strip() for k in ("title", "priority")}
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     try:
         await tab.client.mutation("tasks:create", {"programId": program["_id"], **values})
     except FunctionError as error:
@@ -116,9 +119,7 @@ async def save_view(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     args = tasks.save_args(program, form)
     try:
         await tab.client.mutation("task_views:save", args)
@@ -132,9 +133,7 @@ async def delete_view(request: Request) -> Response:
     """POST /p/{slug}/tasks/views/delete (live form): delete one of the user's saved views."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     try:
         await tab.client.mutation("task_views:remove_saved", {"viewId": str(form.get("viewId"))})
     except FunctionError as error:
@@ -185,15 +184,15 @@ class Post:
         return _forms(self.signed, self.tab.id)
 
 
-async def _posted(request: Request) -> Post | None:
-    """The post, or None when its tab expired or shows another page."""
+async def _posted(request: Request) -> Post:
+    """The post (TabExpired when its tab is gone or shows another page)."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
+    tab = posted_tab(signed, form)
     task_id = request.path_params["taskId"]
-    if tab is None or not detail.shows(tab, task_id):
-        return None
+    if not detail.shows(tab, task_id):
+        raise TabExpired
     return Post(signed, program, form, tab, task_id)
 
 
@@ -209,8 +208,6 @@ async def _mutate(post: Post, path: str, args: dict[str, Any], answer: list[str]
 async def edit_task(request: Request) -> Response:
     """POST …/{taskId}/edit (live form): write the fields the user changed."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     options = await detail.edit_options(post.signed, post.task_id)
     values, original, error = await detail.save(post.tab, post.program, post.task_id, post.form)
     if error is not None:
@@ -225,8 +222,6 @@ async def edit_task(request: Request) -> Response:
 async def move_status(request: Request) -> Response:
     """POST …/{taskId}/status (live form): move the task to another status."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"taskId": post.task_id, "status": str(post.form.get("status", ""))}
     return await _mutate(post, "tasks:set_status", args, [detail.DETAIL, detail.HISTORY])
 
@@ -244,8 +239,6 @@ async def delete_task(request: Request) -> Response:
 async def add_blocker(request: Request) -> Response:
     """POST …/{taskId}/blockers (live form): the task is blocked by one more task."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     chosen = str(post.form.get("blockerId", ""))
     error = await detail.add_blocker(post.tab, post.task_id, chosen)
     if error is not None:
@@ -258,8 +251,6 @@ async def add_blocker(request: Request) -> Response:
 async def remove_blocker(request: Request) -> Response:
     """POST …/{taskId}/blockers/remove (live form): the task is no longer blocked by one task."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     gone = str(post.form.get("blockerId", ""))
     rest = [b for b in detail.current(post.tab).get("blockedBy", []) if b != gone]
     args = {"taskId": post.task_id, **({"blockedBy": rest} if rest else {"clear": ["blockedBy"]})}
@@ -269,8 +260,6 @@ async def remove_blocker(request: Request) -> Response:
 async def add_subtask(request: Request) -> Response:
     """POST …/{taskId}/subtasks (live form): append a subtask."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     title = str(post.form.get("title", "")).strip()
     try:
         await post.tab.client.mutation("subtasks:create", {"taskId": post.task_id, "title": title})
@@ -283,8 +272,6 @@ async def add_subtask(request: Request) -> Response:
 async def tick_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/done (live form): tick a subtask off, or reopen it."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     done = post.form.get("done") == "1"
     args = {"subtaskId": request.path_params["subtaskId"], "done": done}
     return await _mutate(post, "subtasks:set_done", args, [detail.SUBTASKS, detail.DETAIL])
@@ -293,8 +280,6 @@ async def tick_subtask(request: Request) -> Response:
 async def rename_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/edit (live form): change a subtask's title."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     subtask_id, title = request.path_params["subtaskId"], str(post.form.get("title", "")).strip()
     args = {"subtaskId": subtask_id, "title": title}
     return await _mutate(post, "subtasks:update", args, [detail.SUBTASKS])
@@ -303,8 +288,6 @@ async def rename_subtask(request: Request) -> Response:
 async def move_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/move (live form): one place up (step -1) or down (step 1)."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     step = -1 if post.form.get("step") == "-1" else 1
     subtasks = detail.current_subtasks(post.tab)
     order = detail.reordered(subtasks, request.path_params["subtaskId"], step)
@@ -317,8 +300,6 @@ async def move_subtask(request: Request) -> Response:
 async def remove_subtask(request: Request) -> Response:
     """POST …/subtasks/{subtaskId}/delete (live form): remove a subtask."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     args = {"subtaskId": request.path_params["subtaskId"]}
     return await _mutate(post, "subtasks:remove", args, [detail.SUBTASKS, detail.DETAIL])
 
@@ -329,8 +310,6 @@ COMMENT_ANSWER = [detail.COMMENTS]
 async def add_comment(request: Request) -> Response:
     """POST …/{taskId}/comments (live form): comment on the task, or reply."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     target = detail.target(post.program, post.task_id)
     return await shared_detail.create_comment(
         post.tab, post.forms, target, post.form, COMMENT_ANSWER
@@ -340,8 +319,6 @@ async def add_comment(request: Request) -> Response:
 async def edit_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/edit (live form): change your own comment's text."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     url, comment_id = detail.url_of(post.program, post.task_id), request.path_params["commentId"]
     return await shared_detail.update_comment(
         post.tab, post.forms, url, comment_id, post.form, COMMENT_ANSWER
@@ -351,8 +328,6 @@ async def edit_comment(request: Request) -> Response:
 async def delete_comment(request: Request) -> Response:
     """POST …/comments/{commentId}/delete (live form): delete your own comment."""
     post = await _posted(request)
-    if post is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     comment_id = request.path_params["commentId"]
     return await shared_detail.delete_comment(post.tab, comment_id, COMMENT_ANSWER)
 

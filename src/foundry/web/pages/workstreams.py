@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, program_by_slug, signed_in
+from foundry.web.context import Signed, checked_form, posted_tab, program_by_slug, signed_in
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import workstreams
@@ -56,9 +56,7 @@ async def cycle_status(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
+    tab = posted_tab(signed, form)
     ws_id = str(form.get("workstreamId", ""))
     try:
         await tab.client.mutation("workstreams:cycle_status", {"workstreamId": ws_id})
@@ -68,12 +66,12 @@ async def cycle_status(request: Request) -> Response:
     return live_forms.regions_answer(tab, [workstreams.GRID, workstreams.SUMMARY])
 
 
-async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Tab | None]:
-    """A workstream form's post: session, program, form and tab (None: the page expired)."""
+async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Tab]:
+    """A workstream form's post: session, program, form and tab."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, program, form, signed.tabs.get(str(form.get("tab", "")))
+    return signed, program, form, posted_tab(signed, form)
 
 
 async def workstream_of(signed: Signed, program: dict[str, Any], code: str) -> dict[str, Any]:
@@ -86,8 +84,6 @@ async def create_workstream(request: Request) -> Response:
     """POST /p/{slug}/workstreams (live form): add a workstream; a refusal (a duplicate short
     code, say) is shown beside its field with the input kept."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     values, forms = (
         edit.values_from(form, edit.FIELDS),
         FormContext(signed.session.csrf, tab.id),
@@ -116,8 +112,6 @@ async def edit_workstream(request: Request) -> Response:
     """POST /p/{slug}/workstreams/{shortCode}/edit: change the workstream; a new short code
     sends the browser to the page's new address."""
     signed, program, form, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     ws = await workstream_of(signed, program, request.path_params["shortCode"])
     values, forms = edit.values_from(form), FormContext(signed.session.csrf, tab.id)
     people = await edit.leads(signed, program)
@@ -137,8 +131,6 @@ async def delete_workstream(request: Request) -> Response:
     """POST /p/{slug}/workstreams/{shortCode}/delete (confirmed): delete it and go back to the
     cards; refused, with the backend's reason, while anything still uses it."""
     signed, program, _, tab = await posted(request)
-    if tab is None:
-        return live_forms.form_answer(live_forms.EXPIRED, 409)
     ws = await workstream_of(signed, program, request.path_params["shortCode"])
     try:
         await tab.client.mutation("workstreams:remove", {"workstreamId": ws["_id"]})
