@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -33,3 +35,16 @@ def test_an_open_reply_box_keeps_its_text_while_others_comment(demo: Page, stack
     expect(reply_box).to_have_attribute("open", "")
     expect(draft).to_have_value("a reply I am still writing")
     expect(draft).to_be_focused()
+
+
+def test_a_page_heading_follows_a_rename_made_elsewhere(demo: Page, stack: Stack) -> None:
+    req_id, _ = new_requirement(stack)
+    demo.goto(url(stack, req_id))
+    demo.evaluate("window.notReloaded = true")
+    heading = demo.locator("h1[data-region=page-heading]")
+    expect(heading).to_be_visible()
+    client, _, _ = backend(stack)
+    with client:
+        client.mutation("requirements:update", {"requirementId": req_id, "title": "Renamed live"})
+    expect(heading).to_have_text(re.compile(r"^REQ-\d+: Renamed live$"), timeout=10_000)
+    assert demo.evaluate("window.notReloaded") is True

@@ -14,7 +14,7 @@ from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import gates
 from foundry.web.ui import requirement_detail as shared_detail
-from foundry.web.ui.shell import page, region
+from foundry.web.ui.shell import heading_region, live_heading, page, region
 
 
 async def gates_page(request: Request) -> Response:
@@ -36,11 +36,13 @@ async def gate_page(request: Request) -> Response:
     gate = await signed.query("gates:get", gateId=request.path_params["gateId"])
     gates.check_in_program(program, gate)
     forms = FormContext(signed.session.csrf)
-    tab, _ = await signed.open_tab(program, [gates.detail_region(program, gate["_id"], forms)])
+    heading = heading_region("gates:get", {"gateId": gate["_id"]}, lambda g: g["name"])
+    regions = [gates.detail_region(program, gate["_id"], forms), heading]
+    tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
     content = gates.gate_page(tab, program, gate["_id"], forms)
     shell = gates.shell_of(signed.shell(), program, tab.id, gate)
-    return HTMLResponse(page(gate["name"], content, **shell))
+    return HTMLResponse(page(gate["name"], content, **shell, **live_heading(tab)))
 
 
 async def _posted(request: Request) -> tuple[Tab, dict[str, str], FormContext]:

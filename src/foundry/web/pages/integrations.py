@@ -11,7 +11,7 @@ from foundry.web import live_forms
 from foundry.web.context import program_by_slug, program_post, signed_in
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import integrations
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 
 REGIONS = [integrations.LIST, integrations.DETAIL]
 
@@ -34,12 +34,14 @@ async def integration_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     item = await signed.query("integrations:get", integrationId=request.path_params["id"])
     forms = FormContext(signed.session.csrf)
-    tab, _ = await signed.open_tab(
-        program, [integrations.detail_region(program, item["_id"], forms)]
-    )
+    args = {"integrationId": item["_id"]}
+    heading = heading_region("integrations:get", args, lambda i: i["name"])
+    regions = [integrations.detail_region(program, item["_id"], forms), heading]
+    tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
     shell = integrations.shell_of(signed.shell(), program, tab.id, item)
-    return HTMLResponse(page(item["name"], integrations.detail_page(tab, program, forms), **shell))
+    content = integrations.detail_page(tab, program, forms)
+    return HTMLResponse(page(item["name"], content, **shell, **live_heading(tab)))
 
 
 async def save(request: Request) -> Response:

@@ -8,17 +8,19 @@ from starlette.routing import Route
 
 from foundry.web.context import program_by_slug, signed_in
 from foundry.web.ui import overview
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 
 
 async def overview_page(request: Request) -> Response:
     """GET /p/{slug}: KPIs, pipeline, workstream health, attention and activity, all live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab, html = await signed.open_tab(program, overview.regions(program))
+    heading = heading_region("programs:get", {"programId": program["_id"]}, lambda p: p["name"])
+    tab, html = await signed.open_tab(program, [*overview.regions(program), heading])
     crumbs = [("Programs", "/"), (program["name"], f"/p/{program['slug']}")]
     shell = {**signed.shell(), "program": program, "breadcrumbs": crumbs, "tab_id": tab.id}
-    return HTMLResponse(page(program["name"], overview.dashboard(program, html, tab.ts), **shell))
+    content = overview.dashboard(program, html, tab.ts)
+    return HTMLResponse(page(program["name"], content, **shell, **live_heading(tab)))
 
 
 ROUTES = [Route("/p/{slug}", overview_page, methods=["GET"])]

@@ -22,7 +22,7 @@ from foundry.web.context import (
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import playbooks
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 
 REGIONS = [playbooks.PLAYBOOK, playbooks.INSTANCES]
 
@@ -66,13 +66,13 @@ async def playbook_page(request: Request) -> Response:
     regions = [
         playbooks.playbook_region(program, pb["_id"], forms, workstreams),
         playbooks.instances_region(program, pb["_id"]),
+        heading_region("playbooks:get", {"playbookId": pb["_id"]}, lambda p: p["name"]),
     ]
     tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
     content = playbooks.detail_page(tab, program, forms, workstreams)
-    return HTMLResponse(
-        page(pb["name"], content, **playbooks.shell_of(signed.shell(), program, tab.id, pb))
-    )
+    shell = playbooks.shell_of(signed.shell(), program, tab.id, pb)
+    return HTMLResponse(page(pb["name"], content, **shell, **live_heading(tab)))
 
 
 async def save_step(request: Request) -> Response:

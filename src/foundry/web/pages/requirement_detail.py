@@ -21,7 +21,7 @@ from foundry.web.context import (
 from foundry.web.live import Tab
 from foundry.web.ui import requirement_detail as detail
 from foundry.web.ui.requirement_detail import edit
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 
 BASE = "/p/{slug}/r/{requirementId}"
 
@@ -40,12 +40,17 @@ async def requirement_page(request: Request) -> Response:
     req = await requirement_of(signed, program, request.path_params["requirementId"])
     forms = detail.FormContext(signed.session.csrf, user_id=user_id(signed))
     options = await edit.edit_options(signed, program)
-    tab, _ = await signed.open_tab(program, detail.regions(program, req["_id"], forms))
+    heading = heading_region(
+        "requirements:get", {"requirementId": req["_id"]}, lambda r: f"{r['refId']}: {r['title']}"
+    )
+    regions = [*detail.regions(program, req["_id"], forms), heading]
+    tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
     shell = detail.shell_of(signed.shell(), program, req, tab.id)
     editing = edit.editing(program, req, forms, options)
     content = detail.body(tab, program, req["_id"], forms, editing)
-    return HTMLResponse(page(f"{req['refId']}: {req['title']}", content, **shell))
+    title = f"{req['refId']}: {req['title']}"
+    return HTMLResponse(page(title, content, **shell, **live_heading(tab)))
 
 
 def user_id(signed: Signed) -> str:

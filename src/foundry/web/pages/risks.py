@@ -25,7 +25,7 @@ from foundry.web.live_forms import FormContext
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui import risks
 from foundry.web.ui.risks import detail
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 
 BASE = "/p/{slug}/risks/{riskId}"
 
@@ -94,13 +94,13 @@ async def risk_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     risk = await risk_of(signed, program, request.path_params["riskId"])
     forms, options = forms_of(signed), await detail.edit_options(signed, program)
-    tab, _ = await signed.open_tab(program, detail.regions(program, risk["_id"], forms))
+    heading = heading_region("risks:get", {"riskId": risk["_id"]}, lambda r: r["title"])
+    tab, _ = await signed.open_tab(program, [*detail.regions(program, risk["_id"], forms), heading])
     forms.tab_id = tab.id
     edit = detail.edit_form(program, risk["_id"], forms, options, detail.values_of(risk))
     content = detail.body(tab, program, risk["_id"], forms, edit)
-    return HTMLResponse(
-        page(risk["title"], content, **detail.shell_of(signed.shell(), program, risk, tab.id))
-    )
+    shell = detail.shell_of(signed.shell(), program, risk, tab.id)
+    return HTMLResponse(page(risk["title"], content, **shell, **live_heading(tab)))
 
 
 async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Tab]:

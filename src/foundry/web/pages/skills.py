@@ -13,7 +13,7 @@ from foundry.web import live_forms
 from foundry.web.context import checked_form, posted_tab, program_by_slug, signed_in
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import skills
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 
 NOT_FOUND = "Not found, or you do not have access to it."
 
@@ -53,14 +53,16 @@ async def skill_page(request: Request) -> Response:
     skill_id = request.path_params["skillId"]
     chosen = skills.chosen_versions(dict(request.query_params))
     forms = FormContext(signed.session.csrf)
-    tab, _ = await signed.open_tab(program, skills.skill_regions(program, skill_id, chosen))
+    heading = heading_region("skills:get", {"skillId": skill_id}, lambda s: s["name"])
+    regions = [*skills.skill_regions(program, skill_id, chosen), heading]
+    tab, _ = await signed.open_tab(program, regions)
     skill = tab.client.local_result("skills:get", {"skillId": skill_id})
     if skill is None or skill["programId"] != program["_id"]:
         raise FunctionError(NOT_FOUND, {"skillId": skill_id})
     forms.tab_id = tab.id
     content = skills.skill_page(tab, program, forms, skill, bool(chosen))
     shell = skills.shell_of(signed.shell(), program, tab.id, skill)
-    return HTMLResponse(page(skill["name"], content, **shell))
+    return HTMLResponse(page(skill["name"], content, **shell, **live_heading(tab)))
 
 
 async def save_content(request: Request) -> Response:

@@ -20,7 +20,7 @@ from foundry.web.context import (
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import sprints
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 
 
 async def sprints_page(request: Request) -> Response:
@@ -87,13 +87,13 @@ async def sprint_page(request: Request) -> Response:
     regions = [
         sprints.detail_region(program, sprint["_id"], forms),
         sprints.candidates_region(program, sprint, forms),
+        heading_region("sprints:get", {"sprintId": sprint["_id"]}, sprints.title_of),
     ]
     tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
     shell = sprints.shell_of(signed.shell(), program, tab.id, sprint)
-    return HTMLResponse(
-        page(f"#{sprint['number']} {sprint['name']}", sprints.detail_page(tab), **shell)
-    )
+    title = sprints.title_of(sprint)
+    return HTMLResponse(page(title, sprints.detail_page(tab), **shell, **live_heading(tab)))
 
 
 async def change_tasks(request: Request, path: str) -> Response:

@@ -26,7 +26,7 @@ from foundry.web.live import Region, Tab
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui import tasks
 from foundry.web.ui.requirement_detail import FormContext
-from foundry.web.ui.shell import page, region
+from foundry.web.ui.shell import heading_region, live_heading, page, region
 from foundry.web.ui.tasks import detail
 
 BASE = "/p/{slug}/tasks/{taskId}"
@@ -148,11 +148,13 @@ async def task_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     task = await _task_in(signed, program, request.path_params["taskId"])
     forms, options = _forms(signed), await detail.edit_options(signed, task["_id"])
-    tab, _ = await signed.open_tab(program, detail.regions(program, task["_id"], forms))
+    heading = heading_region("tasks:get", {"taskId": task["_id"]}, lambda t: t["title"])
+    regions = [*detail.regions(program, task["_id"], forms), heading]
+    tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
     content = detail.body(tab, program, task["_id"], forms, options)
     shell = detail.shell_of(signed.shell(), program, task, tab.id)
-    return HTMLResponse(page(task["title"], content, **shell))
+    return HTMLResponse(page(task["title"], content, **shell, **live_heading(tab)))
 
 
 async def _task_in(signed: Signed, program: dict[str, Any], task_id: str) -> dict[str, Any]:

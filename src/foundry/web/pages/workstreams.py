@@ -16,7 +16,7 @@ from foundry.web.context import Signed, checked_form, posted_tab, program_by_slu
 from foundry.web.live import Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.ui import workstreams
-from foundry.web.ui.shell import page
+from foundry.web.ui.shell import heading_region, live_heading, page
 from foundry.web.ui.workstreams import edit
 
 
@@ -41,14 +41,17 @@ async def workstream_page(request: Request) -> Response:
     listing = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
     ws = workstreams.find(listing["page"], request.path_params["shortCode"])
     forms, people = FormContext(signed.session.csrf), await edit.leads(signed, program)
-    tab, _ = await signed.open_tab(program, workstreams.detail_regions(program, ws, forms))
+    heading = heading_region("workstreams:get", {"workstreamId": ws["_id"]}, lambda w: w["name"])
+    regions = [*workstreams.detail_regions(program, ws, forms), heading]
+    tab, _ = await signed.open_tab(program, regions)
     forms.tab_id = tab.id
     shell = workstreams.shell_of(signed.shell(), program, tab.id, ws)
     editing = {
         "edit": edit.edit_form(program, ws, forms, people),
         "delete_form": edit.delete_form(program, ws, forms, step=True),
     }
-    return HTMLResponse(page(ws["name"], workstreams.detail_page(tab, editing), **shell))
+    content = workstreams.detail_page(tab, editing)
+    return HTMLResponse(page(ws["name"], content, **shell, **live_heading(tab)))
 
 
 async def cycle_status(request: Request) -> Response:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from foundry.web.live import Tab
+from foundry.web.live import Region, Tab
 from foundry.web.templating import render
 from foundry.web.ui.shell.nav import sidebar
 
@@ -15,6 +16,20 @@ from foundry.web.ui.shell.nav import sidebar
 def region(name: str, html: str, ts: int) -> Markup:
     """The wrapper every live region sits in (the browser morphs its inside)."""
     return Markup(f'<div data-region="{escape(name)}" data-ts="{ts}">{html}</div>')
+
+
+HEADING = "page-heading"
+"""The region that is the page's own <h1>, on pages about one thing (renamed elsewhere: live)."""
+
+
+def heading_region(path: str, args: dict[str, Any], title: Callable[[Any], str]) -> Region:
+    """The page's heading as a live region: `title(value)` of the thing the page shows."""
+    return Region(HEADING, path, args, lambda value: str(escape(title(value))), lambda _: "")
+
+
+def live_heading(tab: Tab) -> dict[str, Any]:
+    """What `page()` needs to render the heading region of `tab` as the page's <h1>."""
+    return {"heading": Markup(tab.render_now(HEADING)), "heading_ts": tab.ts}
 
 
 def live(tab: Tab, name: str) -> Markup:
@@ -46,5 +61,7 @@ def page(title: str, content: str, **context: Any) -> str:
     context.setdefault("theme", "light")
     context.setdefault("chrome", None)
     context.setdefault("path", "")
+    context.setdefault("heading", None)
+    context.setdefault("heading_ts", None)
     context["sidebar"] = sidebar(context["program"], context["path"]) if context["user"] else []
     return render("shell/layout.html", title=title, content=content, **context)

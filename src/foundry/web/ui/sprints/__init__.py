@@ -243,3 +243,8 @@ def tasks_refused(
             tasks = []
     sprint = {"_id": sprint_id}
     return render("sprints/add_form.html", tasks=tasks, sprint=sprint, error=message, **context)
+
+
+def title_of(sprint: dict[str, Any]) -> str:
+    """A sprint's page title: its number and name."""
+    return f"#{sprint['number']} {sprint['name']}"
