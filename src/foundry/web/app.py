@@ -26,6 +26,7 @@ from foundry.web import live_forms, pages
 from foundry.web.backend import BackendAuth
 from foundry.web.context import CsrfFailed, SignInRequired, TabExpired
 from foundry.web.live import Tabs
+from foundry.web.noscript import NoScriptForms
 from foundry.web.sessions import SessionStore
 from foundry.web.ui.shell import page
 
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
         lifespan=lifespan,
     )
+    app.add_middleware(NoScriptForms)
     app.add_middleware(SecurityHeaders)
     return app
 

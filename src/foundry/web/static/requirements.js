@@ -88,7 +88,7 @@
     fetch(bar.dataset.action, {
       method: "POST",
       body: body,
-      headers: { "X-CSRF-Token": document.body.dataset.csrf || "" },
+      headers: { "X-Live-Form": "1", "X-CSRF-Token": document.body.dataset.csrf || "" },
       credentials: "same-origin",
     })
       .then(function (response) { return response.json(); })
