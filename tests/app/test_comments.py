@@ -145,3 +145,22 @@ async def test_comments_on_other_entities_and_bad_input(app: Harness) -> None:
             await call
     page = await carl.query("comments:list", entityType="skill", entityId=skill_id, numItems=5)
     assert page["page"] == []
+
+
+async def test_the_trail_names_what_was_commented_on(app: Harness) -> None:
+    alice, _, _, _, _, skill_id = await setup(app)
+    skill = await alice.query("skills:get", skillId=skill_id)
+    program_id = skill["programId"]
+    new = {"programId": program_id, "priority": "must_have", "fitGap": "native"}
+    req_id = await alice.mutation("requirements:create", title="Checkout", **new)
+    await alice.mutation("comments:create", entityType="requirement", entityId=req_id, content="x")
+    await alice.mutation("comments:create", entityType="skill", entityId=skill_id, content="y")
+    trail = await alice.query("audit:list_for_program", programId=program_id, numItems=2)
+    assert [row["description"] for row in trail["page"]] == [
+        'Commented on skill "S"',
+        'Commented on requirement REQ-001 "Checkout"',
+    ]
+    feed = await alice.query(
+        "activity:feed", programId=program_id, eventType="comment_added", numItems=1
+    )
+    assert feed["page"][0]["message"] == 'Alice commented on skill "S"'

@@ -66,6 +66,13 @@ def get_entity_for_member(
     return get_for_member(ctx, ENTITY_TABLES[entity_type], entity_id, write=write)
 
 
+def label_of(entity_type: str, entity: dict[str, Any]) -> str:
+    """How people name the commented entity: REQ-007 "Checkout", or its title or name."""
+    name = entity.get("title") or entity.get("name") or ""
+    ref = entity.get("refId")
+    return f'{entity_type} {ref} "{name}"' if ref else f'{entity_type} "{name}"'
+
+
 def check_content(content: str) -> str:
     """The normalised content; an ArgumentError when it is empty or too long."""
     content = normalize_text(content)
@@ -126,7 +133,7 @@ def create(
         entity_type="comment",
         entity_id=comment_id,
         action="create",
-        description=f"Commented on {entityType} {entityId}",
+        description=f"Commented on {label_of(entityType, entity)}",
         after={k: val for k, val in row.items() if k != "html"},
     )
     record_activity(
@@ -134,7 +141,7 @@ def create(
         member,
         entity["programId"],
         "comment_added",
-        f"{member.user_name} commented on a {entityType}",
+        f"{member.user_name} commented on {label_of(entityType, entity)}",
         entityType,
         entityId,
     )
