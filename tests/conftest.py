@@ -32,3 +32,9 @@ def pg_database(pg_url: str) -> Iterator[str]:
         yield url
     finally:
         pg.drop_database(pg_url, url)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run after all others: sync Playwright keeps its own event loop current
+    for the rest of the session, which the async tests' loops must not meet."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
