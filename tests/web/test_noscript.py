@@ -3,12 +3,14 @@ a refused one shows the form again with its error and the user's input."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.web.conftest import Stack, sign_in
+from tests.web.test_csrf_walk import signed_in_client
 from tests.web.test_workstreams import SLUG
 
 pytestmark = pytest.mark.browser
@@ -40,3 +42,24 @@ def test_forms_work_without_javascript(browser: Browser, stack: Stack) -> None:
         expect(page.get_by_role("link", name=task)).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_plain_post_whose_tab_is_gone_still_runs_and_comes_back(stack: Stack) -> None:
+    client = signed_in_client(stack)
+    try:
+        risks = f"{stack.web_url}/p/{SLUG}/risks"
+        csrf = re.search(r'data-csrf="([^"]+)"', client.get(risks).text)
+        assert csrf is not None
+        title = f"Posted long after the page {secrets.token_hex(3)}"
+        form = {"csrf": csrf.group(1), "tab": "long-gone", "title": title}
+        answer = client.post(
+            risks, data={**form, "severity": "high", "probability": "likely"},
+            headers={"Referer": risks},
+        )  # fmt: skip
+        assert answer.status_code == 303 and answer.headers["location"] == f"/p/{SLUG}/risks"
+        assert title in client.get(risks).text
+        # From live.js the same post asks for a reload instead: the page must catch up first.
+        live = client.post(risks, data=form, headers={"X-Live-Form": "1"})
+        assert live.status_code == 409 and "expired" in live.text
+    finally:
+        client.close()

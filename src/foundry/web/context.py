@@ -138,11 +138,18 @@ class TabExpired(Exception):
     away too long), or from a tab showing another page: the answer asks for a reload."""
 
 
-def posted_tab(signed: Signed, form: Mapping[str, Any]) -> Tab:
-    """The tab a live form was posted from; TabExpired when this process no longer has it."""
+async def posted_tab(signed: Signed, form: Mapping[str, Any]) -> Tab:
+    """The tab a live form was posted from; TabExpired when this process no longer has it.
+
+    A plain post (scripts off) has no event stream keeping its page's tab alive, so when that
+    tab is gone the post runs through a fresh one; its answer is a redirect back anyway.
+    """
     tab = signed.tabs.get(str(form.get("tab", "")))
-    if tab is None:
+    if tab is not None:
+        return tab
+    if "x-live-form" in signed.request.headers:
         raise TabExpired
+    tab, _ = await signed.tabs.open(signed.token, [])
     return tab
 
 
@@ -152,7 +159,7 @@ async def program_post(request: Request) -> tuple[Signed, FormData, dict[str, An
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, form, program, posted_tab(signed, form)
+    return signed, form, program, await posted_tab(signed, form)
 
 
 async def program_workstreams(signed: Signed, program: dict[str, Any]) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ async def _posted(request: Request) -> tuple[Signed, FormData, Tab, FormContext]
     """A live-form post's session, form, tab and the form context to re-render with."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     return signed, form, tab, FormContext(signed.session.csrf, tab.id if tab else "")
 
 

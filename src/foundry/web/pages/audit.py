@@ -40,7 +40,7 @@ async def load_more(request: Request, kind: Timeline = AUDIT) -> Response:
     """POST /p/{slug}/audit/more: the next older page, as a new live region of the tab."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     program = await program_by_slug(signed, request.path_params["slug"])
     extra = kind.backend_filters(kind.filters_from(form))
     older = audit.older_region(kind, program, form, extra)

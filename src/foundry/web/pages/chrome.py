@@ -96,7 +96,7 @@ async def mark_all_read(request: Request) -> Response:
     """POST /notifications/read-all (live form): answers with the list and the bell."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     try:
         await tab.client.mutation("notifications:mark_all_read", {"orgId": signed.org_id})
     except FunctionError as error:

@@ -33,7 +33,7 @@ async def create_program(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     values = {k: str(form.get(k, "")).strip() for k in ("name", "clientName")}
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     try:
         await tab.client.mutation("programs:create", {"orgId": signed.org_id, **values})
     except FunctionError as error:

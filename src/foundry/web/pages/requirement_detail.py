@@ -68,8 +68,8 @@ async def posted(request: Request) -> tuple[Signed, dict[str, Any], Any, Tab]:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
-    if not detail.shows(tab, request.path_params["requirementId"]):
+    tab = await posted_tab(signed, form)
+    if tab.regions and not detail.shows(tab, request.path_params["requirementId"]):
         raise TabExpired
     return signed, program, form, tab
 

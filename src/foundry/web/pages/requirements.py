@@ -53,7 +53,7 @@ async def create_requirement(request: Request) -> Response:
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
     values = {k: str(form.get(k, "")).strip() for k in ("title", "priority", "fitGap")}
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     try:
         await tab.client.mutation("requirements:create", {"programId": program["_id"], **values})
     except FunctionError as error:

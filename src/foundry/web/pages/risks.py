@@ -49,7 +49,7 @@ async def create_risk(request: Request) -> Response:
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
     values = {k: str(form.get(k, "")).strip() for k in ("title", "severity", "probability")}
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     try:
         await tab.client.mutation("risks:create", {"programId": program["_id"], **values})
     except FunctionError as error:
@@ -66,7 +66,7 @@ async def set_status(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     risk_id, status = str(form.get("riskId", "")), str(form.get("status", ""))
     try:
         await tab.client.mutation("risks:set_status", {"riskId": risk_id, "status": status})
@@ -109,8 +109,8 @@ async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Ta
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
-    if not detail.shows(tab, request.path_params["riskId"]):
+    tab = await posted_tab(signed, form)
+    if tab.regions and not detail.shows(tab, request.path_params["riskId"]):
         raise TabExpired
     return signed, program, form, tab
 

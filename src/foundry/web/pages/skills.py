@@ -35,7 +35,7 @@ async def fork_template(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     key, name = str(form.get("templateKey", "")), str(form.get("name", "")).strip()
     args = {"programId": program["_id"], "templateKey": key, **({"name": name} if name else {})}
     try:
@@ -70,7 +70,7 @@ async def save_content(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     skill_id = request.path_params["skillId"]
     values = {k: str(form.get(k, "")) for k in ("content", "message", "expectedVersion")}
     forms = FormContext(signed.session.csrf, tab.id)

@@ -69,7 +69,7 @@ async def move_task(request: Request) -> Response:
     """POST /p/{slug}/tasks/move: a dropped card or a "Move to…" form; answers with the board."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     args = tasks.move_args(form)
     try:
         await tab.client.mutation("tasks:move", args)
@@ -103,7 +103,7 @@ async def create_task(request: Request) -> Response:
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
     values = {k: str(form.get(k, "")).strip() for k in ("title", "priority")}
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     try:
         await tab.client.mutation("tasks:create", {"programId": program["_id"], **values})
     except FunctionError as error:
@@ -119,7 +119,7 @@ async def save_view(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     args = tasks.save_args(program, form)
     try:
         await tab.client.mutation("task_views:save", args)
@@ -133,7 +133,7 @@ async def delete_view(request: Request) -> Response:
     """POST /p/{slug}/tasks/views/delete (live form): delete one of the user's saved views."""
     signed = await signed_in(request)
     form = await checked_form(request, signed)
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     try:
         await tab.client.mutation("task_views:remove_saved", {"viewId": str(form.get("viewId"))})
     except FunctionError as error:
@@ -191,9 +191,9 @@ async def _posted(request: Request) -> Post:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     task_id = request.path_params["taskId"]
-    if not detail.shows(tab, task_id):
+    if tab.regions and not detail.shows(tab, task_id):
         raise TabExpired
     return Post(signed, program, form, tab, task_id)
 

@@ -59,7 +59,7 @@ async def cycle_status(request: Request) -> Response:
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    tab = posted_tab(signed, form)
+    tab = await posted_tab(signed, form)
     ws_id = str(form.get("workstreamId", ""))
     try:
         await tab.client.mutation("workstreams:cycle_status", {"workstreamId": ws_id})
@@ -74,7 +74,7 @@ async def posted(request: Request) -> tuple[Signed, dict[str, Any], FormData, Ta
     signed = await signed_in(request)
     form = await checked_form(request, signed)
     program = await program_by_slug(signed, request.path_params["slug"])
-    return signed, program, form, posted_tab(signed, form)
+    return signed, program, form, await posted_tab(signed, form)
 
 
 async def workstream_of(signed: Signed, program: dict[str, Any], code: str) -> dict[str, Any]:
