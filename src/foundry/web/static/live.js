@@ -71,19 +71,47 @@
   }
   if (tab) connect(tab);
 
+  // Posts a live form. A form carrying a chosen file shows its upload's progress (a
+  // <progress> after its button), since only XMLHttpRequest reports upload progress.
+  function post(form) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("action") || window.location.pathname); // not form.action: a field named "action" shadows it
+      xhr.setRequestHeader("X-Live-Form", "1");
+      xhr.setRequestHeader("X-CSRF-Token", body.dataset.csrf || "");
+      xhr.responseType = "json";
+      var files = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
+        return input.files && input.files.length > 0;
+      });
+      var bar = null;
+      if (files) {
+        bar = document.createElement("progress");
+        bar.max = 100;
+        bar.value = 0;
+        bar.className = "upload-progress";
+        bar.setAttribute("aria-label", "Upload progress");
+        form.appendChild(bar);
+        xhr.upload.addEventListener("progress", function (event) {
+          if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
+        });
+      }
+      xhr.addEventListener("load", function () {
+        if (xhr.response && typeof xhr.response === "object") resolve(xhr.response);
+        else reject(new Error("no answer"));
+      });
+      xhr.addEventListener("error", reject);
+      xhr.addEventListener("loadend", function () { if (bar && bar.parentNode) bar.parentNode.removeChild(bar); });
+      xhr.send(new FormData(form));
+    });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-live-form]")) return;
     event.preventDefault();
     var button = form.querySelector("[type=submit]");
     if (button) button.disabled = true;
-    fetch(form.getAttribute("action") || window.location.pathname, { // not form.action: a field named "action" shadows it
-      method: "POST",
-      body: new FormData(form),
-      headers: { "X-Live-Form": "1", "X-CSRF-Token": body.dataset.csrf || "" },
-      credentials: "same-origin",
-    })
-      .then(function (response) { return response.json(); })
+    post(form)
       .then(function (answer) {
         // A form whose success leaves the page (a delete, a renamed URL) says where to go.
         if (answer.redirect) { window.location.assign(answer.redirect); return; }
