@@ -168,15 +168,19 @@ async def test_mutation_in_flight_at_disconnect_fails_with_connection_lost(
 ) -> None:
     port = free_port()
     async with AsyncClient(f"http://127.0.0.1:{port}", initial_backoff_s=0.05) as client:
-        async with pause.hold(AFTER_CONFLICT_CHECK) as point:
-            async with backend(db_path, port=port):
+        async with contextlib.AsyncExitStack() as server:
+            await server.enter_async_context(backend(db_path, port=port))
+            # Connected, and the server's own start-up commits are done: the commit held
+            # below can only be this mutation's.
+            assert await within(client.query("messages:count", A)) == 0
+            async with pause.hold(AFTER_CONFLICT_CHECK) as point:
                 in_flight = asyncio.create_task(
                     client.mutation("messages:send", {**A, "body": "lost"})
                 )
                 await point.reached(timeout=WAIT_S)
-            # The server stopped while the commit was held.
-            with pytest.raises(ConnectionLost):
-                await within(in_flight)
+                await server.aclose()  # the server stops while the commit is held
+                with pytest.raises(ConnectionLost):
+                    await within(in_flight)
         async with backend(db_path, port=port):
             # Not re-sent behind the caller's back: the message never committed.
             assert await within(client.query("messages:count", A)) == 0
