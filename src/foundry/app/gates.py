@@ -15,6 +15,7 @@ from typing import Any
 
 from foundry.app.model.access import Member, get_for_member, get_in_program, get_program_for_member
 from foundry.app.model.audit import Action, record_audit
+from foundry.app.model.listing import in_program
 from foundry.app.model.stats import adjust, status_move
 from foundry.app.programs import check_text
 from foundry.app.tasks import check_move, check_org_user
@@ -403,25 +404,9 @@ def list(
 ) -> Any:
     """A page of the program's gates, optionally of one workstream and/or type."""
     _, program = get_program_for_member(ctx, programId)
-    org_id = program["orgId"]
-    gates = ctx.db.query("sprintGates")
-    if workstreamId is not None:
-        get_in_program(ctx, "workstreams", workstreamId, program, "workstreamId")
-        gates = gates.with_index(
-            "by_workstream",
-            lambda q: (
-                q.eq("orgId", org_id).eq("programId", programId).eq("workstreamId", workstreamId)
-            ),
-        )
-        if gateType is not None:
-            gates = gates.filter(lambda d: d["gateType"] == gateType)
-    else:
-
-        def by_type(q: Any) -> Any:
-            q = q.eq("orgId", org_id).eq("programId", programId)
-            return q if gateType is None else q.eq("gateType", gateType)
-
-        gates = gates.with_index("by_program", by_type)
+    gates = in_program(
+        ctx, "sprintGates", program, workstreamId, "gateType", gateType, "by_program"
+    )
     return gates.paginate(cursor, max(1, min(int(numItems), PAGE_MAX)))
 
 

@@ -17,6 +17,7 @@ from foundry.app.model.access import (
     get_program_for_member,
 )
 from foundry.app.model.audit import Action, audit_entity
+from foundry.app.model.listing import in_program
 from foundry.app.model.stats import adjust, status_move
 from foundry.app.programs import check_text
 from foundry.app.tasks import BULK_MAX, check_move, do_update_task
@@ -290,25 +291,9 @@ def list(
 ) -> Any:
     """A page of the program's sprints, newest first, optionally of one workstream or status."""
     _, program = get_program_for_member(ctx, programId)
-    org_id = program["orgId"]
-    sprints = ctx.db.query("sprints")
-    if workstreamId is not None:
-        get_in_program(ctx, "workstreams", workstreamId, program, "workstreamId")
-        sprints = sprints.with_index(
-            "by_workstream",
-            lambda q: (
-                q.eq("orgId", org_id).eq("programId", programId).eq("workstreamId", workstreamId)
-            ),
-        )
-        if status is not None:
-            sprints = sprints.filter(lambda d: d["status"] == status)
-    else:
-
-        def by_status(q: Any) -> Any:
-            q = q.eq("orgId", org_id).eq("programId", programId)
-            return q if status is None else q.eq("status", status)
-
-        sprints = sprints.with_index("by_program_status", by_status)
+    sprints = in_program(
+        ctx, "sprints", program, workstreamId, "status", status, "by_program_status"
+    )
     size = max(1, min(int(numItems), PAGE_MAX))
     return sprints.order("desc").paginate(cursor, size)
 

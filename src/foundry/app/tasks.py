@@ -22,7 +22,7 @@ from fractional_indexing import (  # type: ignore[import-untyped]
 
 from foundry.app.activity import record_activity
 from foundry.app.model.access import Member, get_for_member, get_in_program, get_program_for_member
-from foundry.app.model.audit import record_audit
+from foundry.app.model.audit import audit_entity, record_audit
 from foundry.app.model.stats import adjust, status_move
 from foundry.app.pipeline import refresh_requirement_stage
 from foundry.app.programs import check_text
@@ -355,30 +355,12 @@ def do_move_task(
     before = {"status": task["status"], "rank": task["rank"]}
     after = {"status": status, "rank": rank}
     if status == task["status"]:
-        record_audit(
-            ctx,
-            member,
-            program_id=task["programId"],
-            entity_type="task",
-            entity_id=task["_id"],
-            action="update",
-            description=f"Reordered task {task['title']}",
-            before=before,
-            after=after,
-        )
+        reordered = f"Reordered task {task['title']}"
+        audit_entity(ctx, member, "task", task, "update", reordered, before, after)
         return
     adjust(ctx, task["orgId"], task["programId"], status_move("tasks", task["status"], status))
-    record_audit(
-        ctx,
-        member,
-        program_id=task["programId"],
-        entity_type="task",
-        entity_id=task["_id"],
-        action="status_change",
-        description=f"Task {task['title']}: {task['status']} → {status}",
-        before=before,
-        after=after,
-    )
+    moved = f"Task {task['title']}: {task['status']} → {status}"
+    audit_entity(ctx, member, "task", task, "status_change", moved, before, after)
     text = f"{member.user_name} moved task {task['title']}: {task['status']} → {status}"
     record_activity(ctx, member, task["programId"], "task_status", text, "task", task["_id"])
     refresh_pipeline(ctx, task.get("requirementId"))
@@ -399,14 +381,13 @@ def do_update_task(
     after = {**task, **changes}
     for name in clear:
         after.pop(name, None)
-    record_audit(
+    audit_entity(
         ctx,
         member,
-        program_id=task["programId"],
-        entity_type="task",
-        entity_id=task["_id"],
-        action="update",
-        description=f"Updated task {after['title']}",
+        "task",
+        task,
+        "update",
+        f"Updated task {after['title']}",
         before=task,
         after=after,
     )
@@ -435,14 +416,13 @@ def do_delete_task(ctx: MutationCtx, member: Member, task: dict[str, Any]) -> No
         ctx.db.delete(subtask["_id"])
     ctx.db.delete(task["_id"])
     adjust(ctx, task["orgId"], task["programId"], status_move("tasks", task["status"], None))
-    record_audit(
+    audit_entity(
         ctx,
         member,
-        program_id=task["programId"],
-        entity_type="task",
-        entity_id=task["_id"],
-        action="delete",
-        description=f"Deleted task {task['title']} and {len(subtasks)} subtasks",
+        "task",
+        task,
+        "delete",
+        f"Deleted task {task['title']} and {len(subtasks)} subtasks",
         before=task,
     )
     refresh_pipeline(ctx, task.get("requirementId"))

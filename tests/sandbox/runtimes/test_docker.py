@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from foundry.sandbox import knobs
@@ -235,37 +233,6 @@ def test_the_demultiplexer_reassembles_frames_split_anywhere() -> None:
     demux = StreamDemux()
     got = [frame for i in range(len(frames)) for frame in demux.feed(frames[i : i + 1])]
     assert got == [(1, b"hello "), (2, b"oops"), (1, b""), (1, b"world")]
-
-
-def _real_docker_socket() -> str | None:
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    if not host.startswith("unix://") or not Path(host[7:]).exists():
-        return None
-    try:
-        transport = httpx.HTTPTransport(uds=host[7:])
-        with httpx.Client(transport=transport, base_url="http://docker", timeout=2) as client:
-            return host if client.get("/_ping").status_code == 200 else None
-    except httpx.HTTPError:
-        return None
-
-
-@pytest.mark.skipif(_real_docker_socket() is None, reason="no Docker engine is reachable here")
-async def test_against_a_real_engine(root: Path) -> None:
-    host = _real_docker_socket()
-    assert host is not None
-    rt = await DockerBackend(docker_host=host).start(make_spec(root, sid="real"))
-    try:
-        result = await rt.execute("id -u; touch /etc/x 2>/dev/null || echo ro; echo hi > f")
-        assert result.stdout.split() == [rt_uid(), "ro"]
-        assert (root / "real" / "ws" / "f").read_text() == "hi\n"
-        timed = await rt.execute("sleep 30", timeout=1)
-        assert timed.timed_out
-    finally:
-        await rt.close()
-
-
-def rt_uid() -> str:
-    return knobs.CONTAINER_USER.split(":")[0] or str(os.geteuid() or 1000)
 
 
 async def test_a_routed_gateway_is_reachable_without_any_allowed_domain(

@@ -13,13 +13,12 @@ from foundry.web.context import Signed, checked_form, posted_tab, program_by_slu
 from foundry.web.live import Tab
 from foundry.web.ui import audit
 from foundry.web.ui.audit import AUDIT, Timeline
-from foundry.web.ui.shell import page, region
+from foundry.web.ui.shell import page, program_shell, region
 
 
 def shell(signed: Signed, program: dict[str, Any], tab: Tab) -> dict[str, Any]:
     """The page shell of a program-level timeline page."""
-    trail = [("Programs", "/"), (program["name"], f"/p/{program['slug']}")]
-    return {**signed.shell(), "program": program, "breadcrumbs": trail, "tab_id": tab.id}
+    return program_shell(signed.shell(), program, tab.id)
 
 
 async def audit_page(request: Request) -> Response:

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from foundry.web.context import program_by_slug, signed_in
 from foundry.web.ui import overview
-from foundry.web.ui.shell import heading_region, live_heading, page
+from foundry.web.ui.shell import heading_region, live_heading, page, program_shell
 
 
 async def overview_page(request: Request) -> Response:
@@ -17,8 +17,7 @@ async def overview_page(request: Request) -> Response:
     program = await program_by_slug(signed, request.path_params["slug"])
     heading = heading_region("programs:get", {"programId": program["_id"]}, lambda p: p["name"])
     tab, html = await signed.open_tab(program, [*overview.regions(program), heading])
-    crumbs = [("Programs", "/"), (program["name"], f"/p/{program['slug']}")]
-    shell = {**signed.shell(), "program": program, "breadcrumbs": crumbs, "tab_id": tab.id}
+    shell = program_shell(signed.shell(), program, tab.id)
     content = overview.dashboard(program, html, tab.ts)
     return HTMLResponse(page(program["name"], content, **shell, **live_heading(tab)))
 

@@ -10,29 +10,30 @@ from starlette.routing import Route
 
 from foundry.client.errors import FunctionError
 from foundry.web import live_forms
-from foundry.web.context import Signed, checked_form, posted_tab, program_by_slug, signed_in
+from foundry.web.context import (
+    Signed,
+    checked_form,
+    posted_tab,
+    program_by_slug,
+    program_workstreams,
+    signed_in,
+)
 from foundry.web.live import Tab
 from foundry.web.ui import requirements
-from foundry.web.ui.shell import page, region
+from foundry.web.ui.shell import page, program_shell, region
 
 EXPIRED = "This page expired; reload it."
 
 
 def _shell(signed: Signed, program: dict[str, Any], tab: Tab) -> dict[str, Any]:
-    crumbs = [("Programs", "/"), (program["name"], f"/p/{program['slug']}/requirements")]
-    return {**signed.shell(), "program": program, "breadcrumbs": crumbs, "tab_id": tab.id}
-
-
-async def _workstreams(signed: Signed, program: dict[str, Any]) -> list[dict[str, Any]]:
-    result = await signed.query("workstreams:list", programId=program["_id"], numItems=100)
-    return list(result["page"])
+    return program_shell(signed.shell(), program, tab.id)
 
 
 async def requirements_page(request: Request) -> Response:
     """GET /p/{slug}/requirements: the filtered, sorted requirements table, live."""
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
-    ws = await _workstreams(signed, program)
+    ws = await program_workstreams(signed, program)
     query = dict(request.query_params)
     filters = requirements.filters_from(query, ws)
     tab, html = await signed.open_tab(program, [requirements.table_region(program, filters, ws)])
@@ -90,7 +91,7 @@ async def export_csv(request: Request) -> Response:
     signed = await signed_in(request)
     program = await program_by_slug(signed, request.path_params["slug"])
     filters = requirements.filters_from(
-        dict(request.query_params), await _workstreams(signed, program)
+        dict(request.query_params), await program_workstreams(signed, program)
     )
     args = requirements.backend_filters(filters)
     try:

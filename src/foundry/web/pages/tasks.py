@@ -26,16 +26,15 @@ from foundry.web.live import Region, Tab
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui import tasks
 from foundry.web.ui.requirement_detail import FormContext
-from foundry.web.ui.shell import heading_region, live_heading, page, region
+from foundry.web.ui.shell import heading_region, live_heading, page, program_shell, region
 from foundry.web.ui.tasks import detail
 
 BASE = "/p/{slug}/tasks/{taskId}"
 SUBTASK = BASE + "/subtasks/{subtaskId}"
 
 
-def _shell(signed: Signed, program: dict[str, Any], tab: Tab, *crumbs: tuple[str, str]) -> Any:
-    trail = [("Programs", "/"), (program["name"], f"/p/{program['slug']}/requirements"), *crumbs]
-    return {**signed.shell(), "program": program, "breadcrumbs": trail, "tab_id": tab.id}
+def _shell(signed: Signed, program: dict[str, Any], tab: Tab) -> dict[str, Any]:
+    return program_shell(signed.shell(), program, tab.id)
 
 
 async def _open(

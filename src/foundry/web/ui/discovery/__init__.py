@@ -17,7 +17,7 @@ from markupsafe import Markup
 from foundry.client.errors import FunctionError
 from foundry.web.live import Region, Tab
 from foundry.web.templating import render
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 # Mirrors foundry.app.documents / foundry.app.findings (the web process does not import app/).
 CATEGORIES = ("requirements", "architecture", "meeting_notes", "testing", "deployment", "other")
@@ -271,9 +271,7 @@ def discovery_page(tab: Tab, forms: Forms, upload_error: str | None = None) -> M
 
 def shell_of(shell: dict[str, Any], program: dict[str, Any], tab_id: str) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Discovery", base + "/discovery")]
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+    return program_shell(shell, program, tab_id, ("Discovery", "/discovery"))
 
 
 def find_in_tab(tab: Tab, finding_id: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
 from foundry.web.ui import requirement_detail as shared_detail
-from foundry.web.ui.shell import iso, live, when
+from foundry.web.ui.shell import iso, live, program_shell, when
 
 PAGE_SIZE = 200  # the backend's page limit
 LIST = "gates-list"
@@ -178,8 +178,7 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], tab_id: str, gate: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Gates", base + "/gates")]
+    trail = [("Gates", "/gates")]
     if gate is not None:
-        crumbs.append((gate["name"], f"{base}/gates/{gate['_id']}"))
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+        trail.append((gate["name"], f"/gates/{gate['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)

@@ -11,7 +11,7 @@ from foundry.app.integrations import STATUS_MOVES, STATUSES, TYPES
 from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 LIST = "integrations-list"
 DETAIL = "integration-detail"
@@ -137,8 +137,7 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], tab_id: str, item: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Integrations", base + "/integrations")]
+    trail = [("Integrations", "/integrations")]
     if item is not None:
-        crumbs.append((item["name"], f"{base}/integrations/{item['_id']}"))
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+        trail.append((item["name"], f"/integrations/{item['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)

@@ -11,7 +11,7 @@ from foundry.app.playbooks import PLATFORMS, PLAYBOOK_MOVES, STATUSES
 from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 LIST = "playbooks-list"
 PLAYBOOK = "playbook"
@@ -234,11 +234,10 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], tab_id: str, pb: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Playbooks", base + "/playbooks")]
+    trail = [("Playbooks", "/playbooks")]
     if pb is not None:
-        crumbs.append((pb["name"], f"{base}/playbooks/{pb['_id']}"))
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+        trail.append((pb["name"], f"/playbooks/{pb['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)
 
 
 def reorder_refused(

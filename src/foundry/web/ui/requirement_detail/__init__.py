@@ -26,7 +26,7 @@ from foundry.web import live_forms
 from foundry.web.context import Signed
 from foundry.web.live import Region, Tab
 from foundry.web.templating import render
-from foundry.web.ui.shell import iso, live, when
+from foundry.web.ui.shell import iso, live, program_shell, when
 
 # The moves requirements:set_status allows (foundry.app.requirements.STATUS_MOVES), in order.
 STATUS_MOVES = {
@@ -364,14 +364,8 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], req: dict[str, Any], tab_id: str
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [
-        ("Programs", "/"),
-        (program["name"], base),
-        ("Requirements", base + "/requirements"),
-        (req["refId"], base_url(program, req["_id"])),
-    ]
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+    trail = (("Requirements", "/requirements"), (req["refId"], f"/r/{req['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)
 
 
 def check_attached(row: dict[str, Any], req_id: str, entity_type: str = "requirement") -> None:

@@ -12,7 +12,7 @@ from foundry.client.errors import FunctionError
 from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 SEVERITIES = ("critical", "high", "medium", "low")
 PROBABILITIES = ("very_likely", "likely", "possible", "unlikely")
@@ -140,6 +140,4 @@ def status_refused(
 
 def shell_of(shell: dict[str, Any], program: dict[str, Any], tab_id: str) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Risks", base + "/risks")]
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+    return program_shell(shell, program, tab_id, ("Risks", "/risks"))

@@ -18,7 +18,7 @@ from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui.requirement_detail import CommentTarget, FormContext
 from foundry.web.ui.risks import DETAIL, LABELS, MOVES, PROBABILITIES, SEVERITIES
 from foundry.web.ui.risks import HISTORY as RISK_HISTORY
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 RISK = DETAIL
 COMMENTS = "risk-comments"
@@ -173,11 +173,5 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], risk: Mapping[str, Any], tab_id: str
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [
-        ("Programs", "/"),
-        (program["name"], base),
-        ("Risks", base + "/risks"),
-        (risk["title"], url_of(program, risk["_id"])),
-    ]
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+    trail = (("Risks", "/risks"), (risk["title"], f"/risks/{risk['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)

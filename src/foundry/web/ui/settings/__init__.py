@@ -10,7 +10,7 @@ from foundry.client.errors import FunctionError
 from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 PHASES = ("discovery", "build", "test", "deploy", "complete")
 PLATFORMS = ("magento", "salesforce_b2b", "bigcommerce_b2b", "sitecore", "wordpress", "none")
@@ -184,9 +184,9 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], tab_id: str, *extra: tuple[str, str]
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Settings", base + "/settings"), *extra]
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+    context = program_shell(shell, program, tab_id, ("Settings", "/settings"))
+    context["breadcrumbs"] += extra  # already whole URLs
+    return context
 
 
 def notice(message: str) -> str:

@@ -51,6 +51,17 @@ def iso(ms: float | None) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
+def program_shell(
+    shell: dict[str, Any], program: dict[str, Any], tab_id: str, *trail: tuple[str, str]
+) -> dict[str, Any]:
+    """A program page's shell context: breadcrumbs Programs, the program, then `trail`, whose
+    (label, path) paths are below the program's own URL."""
+    base = f"/p/{program['slug']}"
+    crumbs = [("Programs", "/"), (program["name"], base)]
+    crumbs += [(label, base + path) for label, path in trail]
+    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+
+
 def page(title: str, content: str, **context: Any) -> str:
     """A full page around `content`."""
     context.setdefault("user", None)

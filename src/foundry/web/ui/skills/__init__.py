@@ -9,7 +9,7 @@ from markupsafe import Markup
 from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 PAGE_SIZE = 200  # the backend's page limit
 LIST = "skills-list"
@@ -164,8 +164,7 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], tab_id: str, skill: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Skills", base + "/skills")]
+    trail = [("Skills", "/skills")]
     if skill is not None:
-        crumbs.append((skill["name"], f"{base}/skills/{skill['_id']}"))
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+        trail.append((skill["name"], f"/skills/{skill['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)

@@ -13,7 +13,7 @@ from foundry.client.errors import FunctionError
 from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 LIST = "sprints-list"
 DETAIL = "sprint-detail"
@@ -205,11 +205,10 @@ def shell_of(
     sprint: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Sprints", base + "/sprints")]
+    trail = [("Sprints", "/sprints")]
     if sprint is not None:
-        crumbs.append((sprint["name"], f"{base}/sprints/{sprint['_id']}"))
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+        trail.append((sprint["name"], f"/sprints/{sprint['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)
 
 
 def tasks_refused(

@@ -21,7 +21,7 @@ from foundry.web.live import Region, Tab
 from foundry.web.templating import render
 from foundry.web.ui import requirement_detail as shared_detail
 from foundry.web.ui.requirement_detail import CommentTarget, FormContext
-from foundry.web.ui.shell import live
+from foundry.web.ui.shell import live, program_shell
 
 DETAIL = "task-detail"
 SUBTASKS = "task-subtasks"
@@ -344,14 +344,8 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], task: Mapping[str, Any], tab_id: str
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [
-        ("Programs", "/"),
-        (program["name"], base + "/requirements"),
-        ("Tasks", base + "/tasks"),
-        (task["title"], url_of(program, task["_id"])),
-    ]
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+    trail = (("Tasks", "/tasks"), (task["title"], f"/tasks/{task['_id']}"))
+    return program_shell(shell, program, tab_id, *trail)
 
 
 async def requirement_of(tab: Tab, program: Mapping[str, Any], ref: str) -> str | None:

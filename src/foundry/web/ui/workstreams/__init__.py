@@ -12,7 +12,7 @@ from foundry.web.live import Region, Tab
 from foundry.web.live_forms import FormContext
 from foundry.web.templating import render
 from foundry.web.ui import sprints
-from foundry.web.ui.shell import iso, live, when
+from foundry.web.ui.shell import iso, live, program_shell, when
 
 STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "blocked": "Blocked"}
 NEXT_STATUS = {"on_track": "at_risk", "at_risk": "blocked", "blocked": "on_track"}
@@ -148,11 +148,10 @@ def shell_of(
     shell: dict[str, Any], program: dict[str, Any], tab_id: str, ws: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The page shell's context: the program, the tab and the breadcrumbs."""
-    base = f"/p/{program['slug']}"
-    crumbs = [("Programs", "/"), (program["name"], base), ("Workstreams", base + "/workstreams")]
+    trail = [("Workstreams", "/workstreams")]
     if ws is not None:
-        crumbs.append((ws["shortCode"], f"{base}/workstreams/{ws['shortCode']}"))
-    return {**shell, "program": program, "breadcrumbs": crumbs, "tab_id": tab_id}
+        trail.append((ws["shortCode"], f"/workstreams/{ws['shortCode']}"))
+    return program_shell(shell, program, tab_id, *trail)
 
 
 async def refused(
